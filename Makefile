@@ -1,0 +1,80 @@
+# Cầu Nối — the two commands: `make demo` and `make test`. See README.md.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PG_URL ?= postgres://postgres@127.0.0.1:5432/caunoi
+PYTEST := $(PY) -m pytest
+
+.PHONY: help demo test lint bench install install-test chromium postgres test-sqlite test-postgres test-e2e messages clean
+
+help:
+	@echo "make demo   — install, migrate, load units and demo data, run web + worker (Ctrl-C stops)"
+	@echo "make test   — install test tools (Chromium too), lint, type-check, test on SQLite, PostgreSQL and in the browser"
+	@echo "make lint   — ruff, ruff format --check, mypy"
+	@echo "make bench  — run the benchmarks in bench/ and print their figures"
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PIP) install --quiet -e .
+	@touch $@
+
+$(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
+	$(PIP) install --quiet -e ".[test]"
+	@touch $@
+
+install: $(VENV)/.installed
+install-test: $(VENV)/.installed-test chromium
+
+demo: install
+	$(VENV)/bin/caunoi demo
+
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+		echo "Installing Debian's chromium for the browser tests…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# PostgreSQL: mandatory when CI is set; elsewhere the PostgreSQL run is skipped if no server answers.
+postgres:
+	@if ! pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		for v in $$(ls /etc/postgresql 2>/dev/null); do pg_ctlcluster --skip-systemctl-redirect $$v main start 2>/dev/null || true; done; \
+		sleep 2; \
+	fi
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	SECRET_KEY=lint-only-not-a-secret $(VENV)/bin/mypy caunoi tests bench
+
+test-sqlite: install-test
+	$(PYTEST) -m "not e2e"
+
+test-postgres: install-test postgres
+	@if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then \
+		DATABASE_URL=$(PG_URL) $(PYTEST) -m "not e2e"; \
+	elif [ -n "$$CI" ]; then \
+		echo "PostgreSQL does not answer on 127.0.0.1:5432, and CI requires the PostgreSQL run." >&2; exit 1; \
+	else \
+		echo "SKIPPED: PostgreSQL run — no server answers on 127.0.0.1:5432 (set CI=1 to make it mandatory)."; \
+	fi
+
+test-e2e: install-test
+	$(PYTEST) -m e2e
+
+test: lint test-sqlite test-postgres test-e2e
+
+bench: install-test
+	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
+
+messages: install
+	cd caunoi && ../$(VENV)/bin/django-admin makemessages -l vi -l en --no-obsolete --ignore "static/vendor/*" && ../$(VENV)/bin/django-admin compilemessages
+
+clean:
+	rm -rf $(VENV) var build *.egg-info

@@ -1,0 +1,107 @@
+"""The JSON API ``/api/v1/``: one NinjaAPI, one router per app, errors as ``application/problem+json``.
+
+Callers authenticate with a staff session (browser, CSRF-protected) or an integration token
+(``Authorization: Bearer cn_…``). Both become a ``Viewer`` whose scope limits every query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, SessionAuth
+
+from caunoi.accounts.models import ApiToken
+from caunoi.accounts.selectors import viewer_for_token
+from caunoi.accounts.services import api_token_authenticate
+from caunoi.core.errors import ApplicationError
+
+PROBLEM = "application/problem+json"
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        api_token = api_token_authenticate(token)
+        if api_token is not None:
+            request.viewer = viewer_for_token(api_token)  # type: ignore[attr-defined]
+        return api_token
+
+
+class StaffSessionAuth(SessionAuth):
+    """A signed-in staff session; CSRF is checked on writes (the ninja default)."""
+
+
+def problem(status: int, title: str, detail: str = "", **extra: Any) -> JsonResponse:
+    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
+    if detail:
+        body["detail"] = detail
+    body.update(extra)
+    return JsonResponse(body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
+
+
+api = NinjaAPI(
+    title="Cầu Nối API",
+    version="1",
+    description=(
+        "Administrative units, staff scope and citizens' privacy records. Errors are RFC 9457 problem+json."
+    ),
+    urls_namespace="api-v1",
+    auth=[TokenAuth(), StaffSessionAuth()],
+)
+
+
+def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "payload", "data")]
+    return ".".join(parts)
+
+
+@api.exception_handler(ValidationError)
+def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
+    first = errors[0]["field"] if errors else ""
+    return problem(
+        422,
+        _("The data is not valid"),
+        _("Check the field %(field)s.") % {"field": first} if first else _("Check the request body."),
+        errors=errors,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = problem(401, _("Authentication required"), _("Sign in or send an API token."))
+    response["WWW-Authenticate"] = "Bearer"
+    return response
+
+
+@api.exception_handler(ApplicationError)
+def _application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
+    extra = {"errors": [{"field": exc.field, "message": exc.message}]} if exc.field else {}
+    return problem(exc.status, str(exc.title), exc.message, **extra)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return problem(404, _("Not found"))
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return problem(exc.status_code, str(exc))
+
+
+def _register_routers() -> None:
+    from caunoi.accounts.api import router as accounts_router
+    from caunoi.citizens.api import router as citizens_router
+    from caunoi.geo.api import router as geo_router
+
+    api.add_router("/units", geo_router)
+    api.add_router("/me", accounts_router)
+    api.add_router("/citizens", citizens_router)
+
+
+_register_routers()
+__all__ = ["api"]

@@ -1,0 +1,262 @@
+"""The ``caunoi`` command: run the demo, the web server and the worker, load units, create staff.
+
+Configuration errors (a missing SECRET_KEY, a malformed DATABASE_URL, an unknown province) end in one
+line on stderr and a non-zero exit, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DEMO_HOST = "127.0.0.1"
+DEMO_PORT = 8000
+
+
+def _fail(message: str) -> NoReturn:
+    click.echo(f"caunoi: error: {message}", err=True)
+    sys.exit(2)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "caunoi.settings")
+    from django.core.exceptions import ImproperlyConfigured
+
+    try:
+        import django
+
+        django.setup()
+    except ImproperlyConfigured as exc:
+        _fail(str(exc))
+
+
+def _application_errors(func: F) -> F:
+    """Turn domain errors raised by services into the one-line CLI message."""
+    import functools
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from caunoi.core.errors import ApplicationError
+
+        try:
+            return func(*args, **kwargs)
+        except ApplicationError as exc:
+            _fail(exc.message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="caunoi")
+def main() -> None:
+    """Cầu Nối: a province and its communes talk with their residents."""
+
+
+@main.command()
+@click.option("--host", default=DEMO_HOST, show_default=True, help="Address the web server listens on.")
+@click.option("--port", default=DEMO_PORT, show_default=True, type=int, help="Port of the web server.")
+def demo(host: str, port: int) -> None:
+    """Set up a demo (database, units, staff, sample data), then run web + worker until Ctrl-C.
+
+    Running it again reuses what exists: migrations and loads are idempotent.
+    """
+    os.environ["CAUNOI_DEMO"] = "1"
+    _setup_django()
+    from django.core.management import call_command
+
+    from caunoi import demo as demo_data
+
+    click.echo("Cầu Nối demo: preparing the database…")
+    call_command("migrate", interactive=False, verbosity=0)
+    _load_units_with_progress(None)
+    logins = demo_data.demo_seed()
+    url = f"http://{host}:{port}/"
+    click.echo("")
+    click.secho(f"  Cầu Nối is starting at {url}", bold=True)
+    click.echo(f"  Health: {url}healthz    API docs: {url}api/v1/docs")
+    click.echo(f"  Every demo account's password: {demo_data.DEMO_PASSWORD}")
+    for login in logins:
+        line = f"    {login.username:<16} {login.role_label:<28} {login.unit_name}"
+        if login.totp_key:
+            line += f"   (2FA: `caunoi otp {login.username}` prints the code; key {login.totp_key})"
+        click.echo(line)
+    click.echo("  Stop with Ctrl-C.\n")
+    _run_processes(
+        {
+            "web": [
+                sys.executable,
+                "-m",
+                "caunoi.cli",
+                "serve",
+                "--bind",
+                f"{host}:{port}",
+                "--workers",
+                "2",
+            ],
+            "worker": [sys.executable, "-m", "caunoi.cli", "worker"],
+        }
+    )
+
+
+def _run_processes(commands: dict[str, list[str]]) -> None:
+    """Run the demo's processes under honcho, which stops them all on Ctrl-C."""
+    import shlex
+
+    from honcho.manager import Manager
+    from honcho.printer import Printer
+
+    manager = Manager(Printer(sys.stdout))
+    env = dict(os.environ)
+    for name, argv in commands.items():
+        manager.add_process(name, shlex.join(argv), env=env)
+    manager.loop()
+    sys.exit(manager.returncode)
+
+
+@main.command()
+@click.option("--bind", default=f"{DEMO_HOST}:{DEMO_PORT}", show_default=True, help="host:port to listen on.")
+@click.option("--workers", default=2, show_default=True, type=int, help="gunicorn worker processes.")
+def serve(bind: str, workers: int) -> None:
+    """Run the web server (gunicorn). Put a TLS-terminating proxy in front of it in production."""
+    _setup_django()
+    from django.conf import settings
+
+    if not settings.DEBUG:
+        from django.core.management import call_command
+
+        call_command("collectstatic", interactive=False, verbosity=0)
+    argv = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "caunoi.wsgi:application",
+        "--bind",
+        bind,
+        "--workers",
+        str(workers),
+        "--access-logfile",
+        "-",
+        "--no-control-socket",
+        "--graceful-timeout",
+        "10",
+    ]
+    os.execv(sys.executable, argv)  # noqa: S606 - replace this process with gunicorn, by design
+
+
+@main.command()
+@click.option("--workers", default=2, show_default=True, type=int, help="Worker threads.")
+def worker(workers: int) -> None:
+    """Run the background worker (Huey consumer) with its periodic jobs."""
+    _setup_django()
+    from django.core.management import call_command
+
+    call_command("run_huey", workers=workers, worker_type="thread")
+
+
+def _load_units_with_progress(province: str | None) -> None:
+    from caunoi.geo import sources
+    from caunoi.geo.services import units_load
+
+    codes = [p.code for p in sources.national_provinces()]
+    if province is not None and province not in codes:
+        _fail(f"unknown province code {province} (official codes run from 01 to 96, e.g. 08 for Tuyên Quang)")
+    total = 1 if province else len(codes)
+    with click.progressbar(length=total, label="Loading administrative units", show_pos=True) as bar:
+        report = units_load(province_code=province, progress=lambda _code: bar.update(1))
+    click.echo(
+        f"Provinces: {report.provinces_created} new, {report.provinces_updated} updated. "
+        f"Communes: {report.communes_created} new, {report.communes_updated} updated, "
+        f"{report.communes_retired} retired."
+    )
+    for rename in report.renamed[:20]:
+        click.echo(f"  renamed: {rename}")
+
+
+@main.command("load-units")
+@click.option("--province", metavar="CODE", help="Official province code, e.g. 08 for Tuyên Quang.")
+@_application_errors
+def load_units(province: str | None) -> None:
+    """Load or update the 34 provinces and their communes from the national list (idempotent)."""
+    _setup_django()
+    _load_units_with_progress(province)
+
+
+@main.command()
+@click.argument("username")
+@click.option(
+    "--role",
+    required=True,
+    type=click.Choice(["province_admin", "editor", "approver", "commune_officer", "reporter", "auditor"]),
+)
+@click.option(
+    "--unit", "unit_code", required=True, metavar="CODE", help="Official code of the province or commune."
+)
+@click.option("--full-name", default="", help="Name shown in the interface.")
+@click.option("--email", default="", help="Work email.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@_application_errors
+def createstaff(
+    username: str, role: str, unit_code: str, full_name: str, email: str, password_stdin: bool
+) -> None:
+    """Create a staff account holding ROLE on a unit."""
+    _setup_django()
+    from django.db import transaction
+
+    from caunoi.accounts.services import role_grant, staff_create
+    from caunoi.geo.models import Unit
+
+    unit = Unit.objects.filter(code=unit_code).first()
+    if unit is None:
+        _fail(f"unknown unit code {unit_code} (run `caunoi load-units` first?)")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with transaction.atomic():
+        user = staff_create(
+            username=username, full_name=full_name, email=email, password=password, actor=None
+        )
+        role_grant(user=user, role=role, unit=unit, actor=None)
+    click.echo(f"Created {username}: {role} on {unit.name}.")
+
+
+@main.command()
+@click.argument("username")
+def otp(username: str) -> None:
+    """Demo only: print the current two-factor code of a demo account."""
+    _setup_django()
+    from django.conf import settings
+
+    if not settings.DEMO:
+        _fail("`caunoi otp` works only in the demo (CAUNOI_DEMO=1)")
+    from django_otp.oath import totp
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user__username=username, confirmed=True).first()
+    if device is None:
+        _fail(f"{username} has no authenticator")
+    click.echo(
+        f"{totp(device.bin_key, step=device.step, t0=device.t0, digits=device.digits):0{device.digits}d}"
+    )
+
+
+@main.command(
+    context_settings={"ignore_unknown_options": True, "allow_extra_args": True, "help_option_names": []}
+)
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def manage(args: tuple[str, ...]) -> None:
+    """Run a Django management command, e.g. `caunoi manage check --deploy`."""
+    _setup_django()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["caunoi manage", *args])
+
+
+if __name__ == "__main__":
+    main()

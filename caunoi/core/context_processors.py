@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+
+from caunoi.core.registry import nav_items
+
+
+def navigation(request: HttpRequest) -> dict[str, Any]:
+    user = getattr(request, "user", None)
+    items = nav_items(request) if user is not None and user.is_authenticated else []
+    return {"nav_items": items, "caunoi_demo": settings.DEMO}

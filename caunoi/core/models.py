@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+from typing import Any, NoReturn
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditEventQuerySet(models.QuerySet["AuditEvent"]):
+    def delete(self) -> NoReturn:
+        raise TypeError("The audit log is append-only")
+
+    def update(self, **kwargs: Any) -> NoReturn:
+        raise TypeError("The audit log is append-only")
+
+
+class AuditEvent(models.Model):
+    """Nhật ký kiểm tra: one row per state change, never updated or deleted.
+
+    Rows hold ids and short summaries, never a citizen's personal data, so erasing a citizen leaves
+    the log intact. ``unit_id`` is the administrative unit the change belongs to; its name and path at
+    the time are kept beside it (units are renamed and merged), and the path scopes who may read it.
+    """
+
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("actor"), null=True, blank=True, on_delete=models.PROTECT
+    )
+    actor_label = models.CharField(_("actor"), max_length=150)
+    unit_id = models.BigIntegerField(_("unit"), null=True, blank=True, db_index=True)
+    unit_label = models.CharField(_("unit"), max_length=200, blank=True)
+    unit_path = models.CharField(max_length=200, blank=True, db_index=True)
+    action = models.CharField(_("action"), max_length=64, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=64, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-occurred_at", "-id"]
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit log")
+        indexes = [models.Index(fields=["object_type", "object_id"])]
+
+    def __str__(self) -> str:
+        return f"{self.occurred_at:%Y-%m-%d %H:%M} {self.actor_label} {self.action}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise TypeError("The audit log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> NoReturn:
+        raise TypeError("The audit log is append-only")
+
+
+class WorkerHeartbeat(models.Model):
+    """The last time each background worker proved it was alive; read by ``/healthz``."""
+
+    name = models.CharField(max_length=200, unique=True)
+    beat_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"

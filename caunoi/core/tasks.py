@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task
+
+from caunoi.core.services import worker_heartbeat_record
+
+
+@HUEY.on_startup()
+def _heartbeat_on_startup() -> None:
+    # Say "alive" at once rather than up to a minute after start, so /healthz turns green quickly.
+    from django.db import close_old_connections
+
+    close_old_connections()
+    worker_heartbeat_record()
+
+
+@db_periodic_task(crontab(minute="*"))
+def worker_heartbeat() -> None:
+    worker_heartbeat_record()

@@ -1,0 +1,292 @@
+"""Django settings, read from the environment (12-factor).
+
+With nothing set and ``CAUNOI_DEMO=1`` the embedded demo runs: SQLite in WAL mode and SqliteHuey under
+``var/``. Without ``CAUNOI_DEMO`` this is production: ``SECRET_KEY`` must be set, DEBUG is off and the
+HTTPS settings are strict, so ``manage.py check --deploy`` passes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+
+BASE_DIR = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("CAUNOI_VAR_DIR", BASE_DIR.parent / "var")).resolve()
+
+
+def _env_bool(name: str, default: bool) -> bool:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be true or false, not {value!r}")
+
+
+def _env_int(name: str, default: int) -> int:
+    value = os.environ.get(name, "")
+    if value == "":
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def _env_list(name: str, default: list[str]) -> list[str]:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+DEMO = _env_bool("CAUNOI_DEMO", False)
+DEBUG = _env_bool("CAUNOI_DEBUG", DEMO)
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if not DEMO:
+        raise ImproperlyConfigured("SECRET_KEY is not set (it is required unless CAUNOI_DEMO=1)")
+    SECRET_KEY = "demo-only-insecure-key-do-not-use-in-production-0123456789abcdef"  # noqa: S105
+
+ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEMO else [])
+CSRF_TRUSTED_ORIGINS = _env_list("CAUNOI_CSRF_TRUSTED_ORIGINS", [])
+SITE_URL = os.environ.get("CAUNOI_SITE_URL", "http://127.0.0.1:8000")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "axes",
+    "huey.contrib.djhuey",
+    "ninja",
+    "caunoi.core",
+    "caunoi.geo",
+    "caunoi.accounts",
+    "caunoi.citizens",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "caunoi.core.middleware.RequestIdMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "caunoi.accounts.middleware.ViewerMiddleware",
+    "caunoi.accounts.middleware.TwoFactorRequiredMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+    "caunoi.core.middleware.ApplicationErrorMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "caunoi.urls"
+WSGI_APPLICATION = "caunoi.wsgi.application"
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "core:dashboard"
+LOGOUT_REDIRECT_URL = "accounts:login"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "caunoi.core.context_processors.navigation",
+            ],
+        },
+    }
+]
+
+
+# Database ---------------------------------------------------------------------------------------
+SQLITE_OPTIONS: dict[str, Any] = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000; "
+    "PRAGMA foreign_keys=ON;",
+    "transaction_mode": "IMMEDIATE",
+}
+
+
+def _database_from_env() -> dict[str, Any]:
+    url = os.environ.get("DATABASE_URL", "")
+    if not url:
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": str(VAR_DIR / "caunoi.sqlite3"),
+            "OPTIONS": dict(SQLITE_OPTIONS),
+            "CONN_MAX_AGE": 600,
+            "TEST": {"NAME": str(VAR_DIR / "test-caunoi.sqlite3")},
+        }
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=600, conn_health_checks=True))
+    except Exception as exc:  # dj-database-url raises several types for a bad URL
+        raise ImproperlyConfigured(f"DATABASE_URL is not a valid database URL ({exc})") from None
+    engine = config.get("ENGINE", "")
+    if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
+        raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL")
+    if engine == "django.db.backends.sqlite3":
+        if not config.get("NAME"):
+            raise ImproperlyConfigured(
+                "DATABASE_URL for SQLite needs a file path, e.g. sqlite:///var/db.sqlite3"
+            )
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
+        config.pop("CONN_HEALTH_CHECKS", None)
+    return config
+
+
+DATABASES = {"default": _database_from_env()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+
+# Background work (Huey) -------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+_HUEY_NAME = os.environ.get("CAUNOI_HUEY_NAME", "caunoi")
+HUEY: dict[str, Any]
+if REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.PriorityRedisHuey",
+        "name": _HUEY_NAME,
+        "url": REDIS_URL,
+        "immediate": False,
+        "utc": True,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+else:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": _HUEY_NAME,
+        "filename": os.environ.get("CAUNOI_HUEY_FILE", str(VAR_DIR / "huey.sqlite3")),
+        "immediate": _env_bool("CAUNOI_HUEY_IMMEDIATE", False),
+        "utc": True,
+        "consumer": {"workers": 2, "worker_type": "thread"},
+    }
+
+
+# Authentication and security --------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+AXES_FAILURE_LIMIT = _env_int("CAUNOI_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = _env_int("CAUNOI_LOGIN_LOCKOUT_MINUTES", 30) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_RESET_ON_SUCCESS = True
+AXES_VERBOSE = False
+
+OTP_TOTP_ISSUER = os.environ.get("CAUNOI_OTP_ISSUER", "Cầu Nối")
+
+SESSION_COOKIE_AGE = _env_int("CAUNOI_SESSION_HOURS", 12) * 3600
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+X_FRAME_OPTIONS = "DENY"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+if not DEBUG:
+    SECURE_SSL_REDIRECT = _env_bool("CAUNOI_SSL_REDIRECT", True)
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = _env_int("CAUNOI_HSTS_SECONDS", 31_536_000)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    SECURE_HSTS_PRELOAD = _env_bool("CAUNOI_HSTS_PRELOAD", True)
+    SESSION_COOKIE_SECURE = _env_bool("CAUNOI_SECURE_COOKIES", True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+
+
+# Internationalisation ---------------------------------------------------------------------------
+LANGUAGE_CODE = "vi"
+LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = "Asia/Ho_Chi_Minh"
+USE_I18N = True
+USE_TZ = True
+
+
+# Static files -----------------------------------------------------------------------------------
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+        if DEBUG
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+    },
+}
+MEDIA_ROOT = Path(os.environ.get("CAUNOI_MEDIA_ROOT", VAR_DIR / "media"))
+MEDIA_URL = "media/"
+
+
+# Email -------------------------------------------------------------------------------------------
+EMAIL_BACKEND = (
+    "django.core.mail.backends.console.EmailBackend"
+    if DEMO
+    else "django.core.mail.backends.smtp.EmailBackend"
+)
+
+
+# Cầu Nối -----------------------------------------------------------------------------------------
+# The Django admin is for operators (superusers) only; keep it off the obvious path.
+CAUNOI_ADMIN_PATH = os.environ.get("CAUNOI_ADMIN_PATH", "operator-admin").strip("/")
+CAUNOI_PROVINCE_CODE = os.environ.get("CAUNOI_PROVINCE_CODE", "08")
+# A worker whose last heartbeat is older than this is reported dead by /healthz.
+CAUNOI_WORKER_STALE_SECONDS = _env_int("CAUNOI_WORKER_STALE_SECONDS", 180)
+# Default retention in days per data kind; each can be overridden in the retention settings page.
+CAUNOI_RETENTION_DEFAULT_DAYS = {
+    "citizen_inactive": _env_int("CAUNOI_RETENTION_CITIZEN_INACTIVE_DAYS", 3 * 365),
+}
+
+
+def _content_languages() -> list[tuple[str, str]]:
+    raw = os.environ.get("CAUNOI_CONTENT_LANGUAGES", "vi:Tiếng Việt,tay:Tày,hmn:H'Mông,dao:Dao,nut:Nùng")
+    pairs = [item.split(":", 1) for item in raw.split(",") if item.strip()]
+    if any(len(p) != 2 or not p[0].strip() for p in pairs):
+        raise ImproperlyConfigured("CAUNOI_CONTENT_LANGUAGES must look like 'vi:Tiếng Việt,tay:Tày'")
+    return [(code.strip(), name.strip()) for code, name in pairs]
+
+
+# Languages a citizen may choose for the content they receive (chosen by them, never inferred).
+CAUNOI_CONTENT_LANGUAGES = _content_languages()
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("CAUNOI_LOG_LEVEL", "INFO")},
+    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+}

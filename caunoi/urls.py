@@ -1,0 +1,19 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from caunoi.api import api
+from caunoi.core.access import public
+from caunoi.core.views import healthz
+
+urlpatterns = [
+    path("", include("caunoi.core.urls")),
+    path("accounts/", include("caunoi.accounts.urls")),
+    path("units/", include("caunoi.geo.urls")),
+    path("citizens/", include("caunoi.citizens.urls")),
+    path("api/v1/", api.urls),
+    path("healthz", healthz, name="healthz"),
+    path("i18n/setlang/", public(set_language), name="set_language"),
+    path(f"{settings.CAUNOI_ADMIN_PATH}/", admin.site.urls),
+]
