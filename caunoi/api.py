@@ -6,6 +6,7 @@ Callers authenticate with a staff session (browser, CSRF-protected) or an integr
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -55,7 +56,7 @@ api = NinjaAPI(
 
 def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "payload", "data")]
-    return ".".join(parts)
+    return ".".join(parts) or "body"
 
 
 @api.exception_handler(ValidationError)
@@ -90,6 +91,15 @@ def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    if exc.status_code == 400 and request.body:
+        # django-ninja answers 400 for a body it cannot parse; like any invalid input, that is a 422.
+        try:
+            json.loads(request.body)
+        except ValueError as error:
+            message = _("Not valid JSON: %(error)s") % {"error": getattr(error, "msg", str(error))}
+            return problem(
+                422, _("The data is not valid"), message, errors=[{"field": "body", "message": message}]
+            )
     return problem(exc.status_code, str(exc))
 
 

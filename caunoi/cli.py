@@ -151,12 +151,18 @@ def serve(bind: str, workers: int) -> None:
 
 @main.command()
 @click.option("--workers", default=2, show_default=True, type=int, help="Worker threads.")
-def worker(workers: int) -> None:
-    """Run the background worker (Huey consumer) with its periodic jobs."""
+@click.option(
+    "--periodic/--no-periodic",
+    default=True,
+    show_default=True,
+    help="Run the periodic jobs (heartbeat, retention). With several worker machines, enable on one only.",
+)
+def worker(workers: int, periodic: bool) -> None:
+    """Run the background worker (Huey consumer)."""
     _setup_django()
     from django.core.management import call_command
 
-    call_command("run_huey", workers=workers, worker_type="thread")
+    call_command("run_huey", workers=workers, worker_type="thread", periodic=periodic)
 
 
 def _load_units_with_progress(province: str | None) -> None:

@@ -239,6 +239,8 @@ USE_TZ = True
 # Static files -----------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# caunoi/ itself is not an app, so its static/ (app.css, the vendored Pico and htmx) must be listed.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -22,6 +23,13 @@ from caunoi.citizens.services import citizen_create
 from caunoi.core.permissions import Role
 from caunoi.geo.models import Unit, UnitLevel
 from caunoi.geo.services import units_load
+
+# Production settings hash static files through a manifest written by collectstatic; tests serve them
+# from the source folders instead, so they need no collectstatic step.
+settings.STORAGES = {
+    **settings.STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 
 PASSWORD = "correct-Horse-battery-42"
 PROVINCE, COMMUNE, SIBLING, OTHER_PROVINCE = "08", "00694", "00691", "04"

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from caunoi.citizens import selectors, services
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
@@ -104,7 +104,10 @@ def _actor(request: HttpRequest) -> Any:
 
 @router.get("", response=CitizenPage, summary="Citizens in my communes")
 def citizen_list(
-    request: HttpRequest, q: str = "", limit: int = Field(50, ge=1, le=500), offset: int = Field(0, ge=0)
+    request: HttpRequest,
+    q: str = "",
+    limit: int = Query(50, ge=1, le=500),
+    offset: int = Query(0, ge=0),
 ) -> CitizenPage:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_CITIZENS)
