@@ -13,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.renderers import JSONRenderer
 from ninja.security import HttpBearer, SessionAuth
 
 from caunoi.accounts.models import ApiToken
@@ -21,6 +22,12 @@ from caunoi.accounts.services import api_token_authenticate
 from caunoi.core.errors import ApplicationError
 
 PROBLEM = "application/problem+json"
+
+
+class Renderer(JSONRenderer):
+    """Vietnamese stays readable in responses (UTF-8, no ``\\u`` escapes)."""
+
+    json_dumps_params = {"ensure_ascii": False}
 
 
 class TokenAuth(HttpBearer):
@@ -51,6 +58,7 @@ api = NinjaAPI(
     ),
     urls_namespace="api-v1",
     auth=[TokenAuth(), StaffSessionAuth()],
+    renderer=Renderer(),
 )
 
 

@@ -84,7 +84,9 @@ def demo(host: str, port: int) -> None:
     for login in logins:
         line = f"    {login.username:<16} {login.role_label:<28} {login.unit_name}"
         if login.totp_key:
-            line += f"   (2FA: `caunoi otp {login.username}` prints the code; key {login.totp_key})"
+            line += (
+                f"   (2FA code: CAUNOI_DEMO=1 .venv/bin/caunoi otp {login.username}; key {login.totp_key})"
+            )
         click.echo(line)
     click.echo("  Stop with Ctrl-C.\n")
     _run_processes(

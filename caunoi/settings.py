@@ -58,7 +58,6 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = _env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] if DEMO else [])
 CSRF_TRUSTED_ORIGINS = _env_list("CAUNOI_CSRF_TRUSTED_ORIGINS", [])
-SITE_URL = os.environ.get("CAUNOI_SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -84,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "caunoi.core.middleware.RequestIdMiddleware",
+    "caunoi.core.middleware.ApiProblemMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -206,8 +206,15 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+# Behind a reverse proxy the client address is in X-Forwarded-For; say how many proxies to trust,
+# or lockouts would count every attempt as coming from the proxy.
+CAUNOI_PROXY_COUNT = _env_int("CAUNOI_PROXY_COUNT", 0)
+if CAUNOI_PROXY_COUNT:
+    AXES_IPWARE_PROXY_COUNT = CAUNOI_PROXY_COUNT
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
 
 OTP_TOTP_ISSUER = os.environ.get("CAUNOI_OTP_ISSUER", "Cầu Nối")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 SESSION_COOKIE_AGE = _env_int("CAUNOI_SESSION_HOURS", 12) * 3600
 SESSION_COOKIE_HTTPONLY = True
@@ -239,6 +246,7 @@ USE_TZ = True
 # Static files -----------------------------------------------------------------------------------
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise warns on every start without it
 # caunoi/ itself is not an app, so its static/ (app.css, the vendored Pico and htmx) must be listed.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
@@ -264,7 +272,6 @@ EMAIL_BACKEND = (
 # Cầu Nối -----------------------------------------------------------------------------------------
 # The Django admin is for operators (superusers) only; keep it off the obvious path.
 CAUNOI_ADMIN_PATH = os.environ.get("CAUNOI_ADMIN_PATH", "operator-admin").strip("/")
-CAUNOI_PROVINCE_CODE = os.environ.get("CAUNOI_PROVINCE_CODE", "08")
 # A worker whose last heartbeat is older than this is reported dead by /healthz.
 CAUNOI_WORKER_STALE_SECONDS = _env_int("CAUNOI_WORKER_STALE_SECONDS", 180)
 # Default retention in days per data kind; each can be overridden in the retention settings page.
@@ -290,5 +297,6 @@ LOGGING: dict[str, Any] = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CAUNOI_LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO"}},
+    # The Huey consumer adds its own handler; not propagating avoids every worker line twice.
+    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
 }

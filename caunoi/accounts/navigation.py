@@ -12,10 +12,15 @@ def _can(capability: Capability):  # type: ignore[no-untyped-def]
 
 
 def _roles_card(request: HttpRequest) -> dict[str, object] | None:
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
     viewer = viewer_of(request)
     if not viewer.grants:
         return None
-    return {"grants": viewer.grants}
+    return {
+        "grants": viewer.grants,
+        "has_2fa": TOTPDevice.objects.filter(user=request.user, confirmed=True).exists(),
+    }
 
 
 def register() -> None:

@@ -49,13 +49,33 @@ def staff_create(*, username: str, full_name: str, email: str = "", password: st
     return user
 
 
-def role_grant(*, user: User, role: str, unit: Unit, actor: Any) -> RoleAssignment:
+# Where each role may be held: province roles on a province, commune roles on a commune or ward,
+# auditors on either. A commune officer on a province would silently reach every commune.
+ROLE_LEVELS: dict[str, tuple[str, ...]] = {
+    Role.PROVINCE_ADMIN: (UnitLevel.PROVINCE,),
+    Role.EDITOR: (UnitLevel.PROVINCE,),
+    Role.APPROVER: (UnitLevel.PROVINCE,),
+    Role.COMMUNE_OFFICER: (UnitLevel.COMMUNE,),
+    Role.REPORTER: (UnitLevel.COMMUNE,),
+    Role.AUDITOR: (UnitLevel.PROVINCE, UnitLevel.COMMUNE),
+}
+
+
+def _check_role_unit(role: str, unit: Unit) -> None:
     if role not in Role.values:
         raise ValidationFailed(_("Unknown role."), field="role")
-    if unit.level not in (UnitLevel.PROVINCE, UnitLevel.COMMUNE):
+    if unit.level not in ROLE_LEVELS[role]:
+        if ROLE_LEVELS[role] == (UnitLevel.PROVINCE,):
+            raise ValidationFailed(_("This role is held on a province."), field="unit")
+        if ROLE_LEVELS[role] == (UnitLevel.COMMUNE,):
+            raise ValidationFailed(_("This role is held on a commune or ward."), field="unit")
         raise ValidationFailed(_("Roles are held on a province or a commune."), field="unit")
-    if role in (Role.PROVINCE_ADMIN, Role.EDITOR, Role.APPROVER) and unit.level != UnitLevel.PROVINCE:
-        raise ValidationFailed(_("This role is held on a province."), field="unit")
+    if not unit.is_active:
+        raise ValidationFailed(_("This unit no longer exists."), field="unit")
+
+
+def role_grant(*, user: User, role: str, unit: Unit, actor: Any) -> RoleAssignment:
+    _check_role_unit(role, unit)
     try:
         with transaction.atomic():
             assignment = RoleAssignment.objects.create(
@@ -115,6 +135,7 @@ def totp_verify(*, request: HttpRequest, user: User, code: str) -> None:
     for device in TOTPDevice.objects.filter(user=user, confirmed=True):
         if device.verify_token(code):
             otp_login(request, device)
+            audit_record(actor=user, action="staff.2fa_verify", obj=user, unit=_primary_unit(user))
             return
     audit_record(actor=user, action="staff.2fa_failure", obj=user, unit=_primary_unit(user))
     raise ValidationFailed(
@@ -135,6 +156,7 @@ def api_token_create(*, name: str, unit: Unit, role: str, actor: Any) -> tuple[A
         raise ValidationFailed(
             _("Integration tokens can act as commune officer, reporter or auditor."), field="role"
         )
+    _check_role_unit(role, unit)
     prefix = secrets.token_hex(4)
     secret = f"{TOKEN_PREFIX}{prefix}_{secrets.token_urlsafe(32)}"
     with transaction.atomic():

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
 import base64
-import io
 
 import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -74,14 +74,13 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("Two-factor authentication is on."))
             return redirect(_next_url(request))
-    buffer = io.StringIO()
-    segno.make(device.config_url, error="m").save(buffer, kind="svg", scale=5, xmldecl=False, svgns=True)
+    qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5)
     return render(
         request,
         "accounts/2fa_setup.html",
         {
             "form": form,
-            "qr_svg": buffer.getvalue(),
+            "qr_svg": qr_svg,
             "secret": base64.b32encode(device.bin_key).decode(),
             "next": request.GET.get("next", ""),
         },
@@ -119,8 +118,10 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     grant_form = RoleGrantForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid() and grant_form.is_valid():
         try:
-            user = services.staff_create(actor=request.user, **form.cleaned_data)
-            services.role_grant(user=user, actor=request.user, **grant_form.cleaned_data)
+            # One transaction: an account whose first role is refused must not be left behind.
+            with transaction.atomic():
+                user = services.staff_create(actor=request.user, **form.cleaned_data)
+                services.role_grant(user=user, actor=request.user, **grant_form.cleaned_data)
         except ApplicationError as exc:
             target = form if exc.field in form.fields else grant_form
             target.add_error(exc.field if exc.field in target.fields else None, exc.message)

@@ -4,7 +4,7 @@ from typing import Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from caunoi.citizens import selectors, services
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
@@ -116,7 +116,7 @@ def citizen_list(
 
 
 @router.post("", response={201: CitizenDetailOut}, summary="Record a citizen, with the consents they gave")
-def citizen_create(request: HttpRequest, payload: CitizenIn) -> tuple[int, CitizenDetailOut]:
+def citizen_create(request: HttpRequest, payload: CitizenIn) -> Status[CitizenDetailOut]:
     viewer = viewer_of(request)
     _require(viewer, Capability.MANAGE_CITIZENS)
     unit = Unit.objects.filter(viewer.unit_q(Capability.MANAGE_CITIZENS), code=payload.home_unit_code).first()
@@ -132,25 +132,27 @@ def citizen_create(request: HttpRequest, payload: CitizenIn) -> tuple[int, Citiz
         consent_source=payload.consent_source.value,
         actor=_actor(request),
     )
-    return 201, _detail(citizen)
+    return Status(201, _detail(citizen))
 
 
 @router.get("/{citizen_id}", response=CitizenDetailOut, summary="One citizen and their consents")
 def citizen_detail(request: HttpRequest, citizen_id: int) -> CitizenDetailOut:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_CITIZENS)
-    return _detail(selectors.access_citizen(viewer, citizen_id))
+    citizen = selectors.access_citizen(viewer, citizen_id)
+    services.citizen_viewed(citizen=citizen, actor=_actor(request))
+    return _detail(citizen)
 
 
 @router.post("/{citizen_id}/consents", response={201: CitizenDetailOut}, summary="Record a consent")
-def consent_grant(request: HttpRequest, citizen_id: int, payload: ConsentIn) -> tuple[int, CitizenDetailOut]:
+def consent_grant(request: HttpRequest, citizen_id: int, payload: ConsentIn) -> Status[CitizenDetailOut]:
     viewer = viewer_of(request)
     _require(viewer, Capability.MANAGE_CITIZENS)
-    citizen = selectors.access_citizen(viewer, citizen_id)
+    citizen = selectors.access_citizen(viewer, citizen_id, capability=Capability.MANAGE_CITIZENS)
     services.consent_grant(
         citizen=citizen, purpose=payload.purpose.value, source=payload.source.value, actor=_actor(request)
     )
-    return 201, _detail(citizen)
+    return Status(201, _detail(citizen))
 
 
 @router.post(
@@ -159,7 +161,7 @@ def consent_grant(request: HttpRequest, citizen_id: int, payload: ConsentIn) -> 
 def consent_withdraw(request: HttpRequest, citizen_id: int, purpose: ConsentPurpose) -> CitizenDetailOut:
     viewer = viewer_of(request)
     _require(viewer, Capability.MANAGE_CITIZENS)
-    citizen = selectors.access_citizen(viewer, citizen_id)
+    citizen = selectors.access_citizen(viewer, citizen_id, capability=Capability.MANAGE_CITIZENS)
     consent = citizen.consents.active().filter(purpose=purpose.value).first()
     if consent is None:
         raise NotFound(_("No active consent for this purpose."), field="purpose")
@@ -172,7 +174,8 @@ def citizen_export(request: HttpRequest, citizen_id: int) -> dict[str, Any]:
     viewer = viewer_of(request)
     _require(viewer, Capability.MANAGE_CITIZENS)
     return services.citizen_export(
-        citizen=selectors.access_citizen(viewer, citizen_id), actor=_actor(request)
+        citizen=selectors.access_citizen(viewer, citizen_id, capability=Capability.MANAGE_CITIZENS),
+        actor=_actor(request),
     )
 
 
@@ -180,5 +183,5 @@ def citizen_export(request: HttpRequest, citizen_id: int) -> dict[str, Any]:
 def citizen_erase(request: HttpRequest, citizen_id: int, payload: EraseIn) -> CitizenOut:
     viewer = viewer_of(request)
     _require(viewer, Capability.MANAGE_CITIZENS)
-    citizen = selectors.access_citizen(viewer, citizen_id, for_update=False)
+    citizen = selectors.access_citizen(viewer, citizen_id, capability=Capability.MANAGE_CITIZENS)
     return _out(services.citizen_erase(citizen=citizen, actor=_actor(request), reason=payload.reason))

@@ -23,10 +23,15 @@ def citizen_list(*, viewer: Viewer, search: str = "", unit_id: int | None = None
     return qs.select_related("home_unit", "home_unit__parent")
 
 
-def access_citizen(viewer: Viewer, citizen_id: int, *, for_update: bool = False) -> Citizen:
-    qs = Citizen.objects.filter(viewer.unit_q(Capability.VIEW_CITIZENS, "home_unit")).select_related(
-        "home_unit"
-    )
+def access_citizen(
+    viewer: Viewer,
+    citizen_id: int,
+    *,
+    capability: Capability = Capability.VIEW_CITIZENS,
+    for_update: bool = False,
+) -> Citizen:
+    """One citizen inside the scope of ``capability`` (pass MANAGE_CITIZENS before a change)."""
+    qs = Citizen.objects.filter(viewer.unit_q(capability, "home_unit")).select_related("home_unit")
     if for_update:
         qs = qs.select_for_update()
     citizen = qs.filter(pk=citizen_id).first()

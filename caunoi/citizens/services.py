@@ -115,6 +115,11 @@ def citizen_update(
     return citizen
 
 
+def citizen_viewed(*, citizen: Citizen, actor: Any) -> None:
+    """Record who opened a citizen's personal data: the law asks that access be traceable."""
+    audit_record(actor=actor, action="citizen.view", obj=citizen, unit=citizen.home_unit)
+
+
 def citizen_touch(*, citizen: Citizen) -> None:
     """Record activity (a message, a petition) so retention counts from the last contact."""
     Citizen.objects.filter(pk=citizen.pk).update(last_activity_at=timezone.now())
@@ -210,10 +215,11 @@ def citizen_erase(*, citizen: Citizen, actor: Any, reason: str) -> Citizen:
     reason = reason.strip()
     if not reason:
         raise ValidationFailed(_("Say why the data is erased (e.g. the citizen's request)."), field="reason")
-    if citizen.erased_at:
-        raise InvalidState(_("This citizen's data was already erased."))
     now = timezone.now()
     with transaction.atomic():
+        # Lock the row: two officers erasing at once must not both run the erasers.
+        if Citizen.objects.select_for_update().filter(pk=citizen.pk, erased_at__isnull=False).exists():
+            raise InvalidState(_("This citizen's data was already erased."))
         touched = {key: eraser(citizen) for key, eraser in sorted(privacy.erasers().items())}
         citizen.consents.active().update(withdrawn_at=now)
         Citizen.objects.filter(pk=citizen.pk).update(

@@ -67,6 +67,7 @@ def citizen_create(request: HttpRequest) -> HttpResponse:
 def citizen_detail(request: HttpRequest, citizen_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     citizen = selectors.access_citizen(viewer, citizen_id)
+    services.citizen_viewed(citizen=citizen, actor=request.user)
     return render(
         request,
         "citizens/detail.html",
@@ -83,7 +84,7 @@ def citizen_detail(request: HttpRequest, citizen_id: int) -> HttpResponse:
 @capability_required(Capability.MANAGE_CITIZENS)
 @require_http_methods(["GET", "POST"])
 def citizen_edit(request: HttpRequest, citizen_id: int) -> HttpResponse:
-    citizen = selectors.access_citizen(viewer_of(request), citizen_id)
+    citizen = selectors.access_citizen(viewer_of(request), citizen_id, capability=Capability.MANAGE_CITIZENS)
     initial = {
         "display_name": citizen.display_name,
         "phone": citizen.phone,
@@ -106,7 +107,7 @@ def citizen_edit(request: HttpRequest, citizen_id: int) -> HttpResponse:
 @capability_required(Capability.MANAGE_CITIZENS)
 @require_POST
 def consent_grant(request: HttpRequest, citizen_id: int) -> HttpResponse:
-    citizen = selectors.access_citizen(viewer_of(request), citizen_id)
+    citizen = selectors.access_citizen(viewer_of(request), citizen_id, capability=Capability.MANAGE_CITIZENS)
     form = ConsentGrantForm(request.POST)
     if form.is_valid():
         try:
@@ -134,7 +135,7 @@ def consent_withdraw(request: HttpRequest, consent_id: int) -> HttpResponse:
 @capability_required(Capability.MANAGE_CITIZENS)
 @require_POST
 def citizen_export(request: HttpRequest, citizen_id: int) -> HttpResponse:
-    citizen = selectors.access_citizen(viewer_of(request), citizen_id)
+    citizen = selectors.access_citizen(viewer_of(request), citizen_id, capability=Capability.MANAGE_CITIZENS)
     data = services.citizen_export(citizen=citizen, actor=request.user)
     response = HttpResponse(
         json.dumps(data, ensure_ascii=False, indent=2), content_type="application/json; charset=utf-8"
@@ -148,7 +149,7 @@ def citizen_export(request: HttpRequest, citizen_id: int) -> HttpResponse:
 @require_POST
 def citizen_erase(request: HttpRequest, citizen_id: int) -> HttpResponse:
     viewer = viewer_of(request)
-    citizen = selectors.access_citizen(viewer, citizen_id)
+    citizen = selectors.access_citizen(viewer, citizen_id, capability=Capability.MANAGE_CITIZENS)
     form = EraseForm(request.POST)
     if form.is_valid():
         try:

@@ -28,6 +28,36 @@ class RequestIdMiddleware:
         return response
 
 
+class ApiProblemMiddleware:
+    """Under ``/api/``, Django's own HTML 404 and 405 pages become ``application/problem+json``."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            request.path.startswith("/api/")
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith(
+                ("application/json", "application/problem+json")
+            )
+        ):
+            from django.http import JsonResponse
+            from django.utils.translation import gettext as _
+
+            title = _("Not found") if response.status_code == 404 else _("Method not allowed")
+            problem = JsonResponse(
+                {"type": "about:blank", "title": title, "status": response.status_code},
+                status=response.status_code,
+                content_type="application/problem+json",
+            )
+            if response.has_header("Allow"):
+                problem["Allow"] = response["Allow"]
+            return problem
+        return response
+
+
 class ApplicationErrorMiddleware:
     """Turn a domain error that escaped an HTML view into the matching error page, never a 500."""
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Max, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 
 from caunoi.core.models import AuditEvent, WorkerHeartbeat
@@ -26,11 +26,15 @@ class AuditFilters:
 def audit_list(*, viewer: Viewer, filters: AuditFilters) -> QuerySet[AuditEvent]:
     """Audit rows about units inside the viewer's audit scope, newest first.
 
-    Events without a unit (national unit loads, retention runs) are shown only to superusers.
+    Events that belong to no unit (accounts created, unit loads, retention settings and runs) concern
+    the whole installation: auditors who hold their role on a province or above see them too.
     """
     qs = AuditEvent.objects.all()
     if not (viewer.user is not None and viewer.user.is_superuser):
-        qs = qs.filter(viewer.path_q(Capability.VIEW_AUDIT, "unit_path"))
+        scope = viewer.path_q(Capability.VIEW_AUDIT, "unit_path")
+        if any(prefix.count("/") <= 2 for prefix in viewer.prefixes(Capability.VIEW_AUDIT)):
+            scope |= Q(unit_path="")
+        qs = qs.filter(scope)
     if filters.action:
         qs = qs.filter(action__startswith=filters.action)
     if filters.actor:

@@ -18,3 +18,13 @@ def _heartbeat_on_startup() -> None:
 @db_periodic_task(crontab(minute="*"))
 def worker_heartbeat() -> None:
     worker_heartbeat_record()
+
+
+# 19:40 UTC is 02:40 in Vietnam.
+@db_periodic_task(crontab(hour="19", minute="40"))
+def housekeeping() -> None:
+    """Drop expired sessions and login-attempt records older than the lockout window."""
+    from django.core.management import call_command
+
+    call_command("clearsessions")
+    call_command("axes_reset_logs", age=30)
