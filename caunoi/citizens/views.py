@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from caunoi.citizens import retention, selectors, services
 from caunoi.citizens.forms import CitizenCreateForm, CitizenForm, ConsentGrantForm, EraseForm, RetentionForm
+from caunoi.citizens.models import Citizen
 from caunoi.core.access import capability_required
 from caunoi.core.errors import ApplicationError
 from caunoi.core.permissions import Capability, viewer_of
@@ -68,16 +70,24 @@ def citizen_detail(request: HttpRequest, citizen_id: int) -> HttpResponse:
     viewer = viewer_of(request)
     citizen = selectors.access_citizen(viewer, citizen_id)
     services.citizen_viewed(citizen=citizen, actor=request.user)
+    return _render_detail(request, citizen, EraseForm())
+
+
+def _render_detail(
+    request: HttpRequest, citizen: Citizen, erase_form: EraseForm, status: int = 200
+) -> HttpResponse:
     return render(
         request,
         "citizens/detail.html",
         {
             "citizen": citizen,
+            "language_name": dict(settings.CAUNOI_CONTENT_LANGUAGES).get(citizen.preferred_language, ""),
             "consents": citizen.consents.order_by("-granted_at"),
             "grant_form": ConsentGrantForm(),
-            "erase_form": EraseForm(),
-            "can_manage": viewer.covers(Capability.MANAGE_CITIZENS, citizen.home_unit),
+            "erase_form": erase_form,
+            "can_manage": viewer_of(request).covers(Capability.MANAGE_CITIZENS, citizen.home_unit),
         },
+        status=status,
     )
 
 
@@ -159,18 +169,7 @@ def citizen_erase(request: HttpRequest, citizen_id: int) -> HttpResponse:
         else:
             messages.success(request, _("The citizen's personal data was erased."))
             return redirect("citizens:list")
-    return render(
-        request,
-        "citizens/detail.html",
-        {
-            "citizen": citizen,
-            "consents": citizen.consents.order_by("-granted_at"),
-            "grant_form": ConsentGrantForm(),
-            "erase_form": form,
-            "can_manage": True,
-        },
-        status=422,
-    )
+    return _render_detail(request, citizen, form, status=422)
 
 
 @capability_required(Capability.MANAGE_RETENTION)

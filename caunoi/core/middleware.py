@@ -4,6 +4,7 @@ import re
 from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from caunoi.core.requestid import new_request_id, reset_request_id, set_request_id
 
@@ -25,6 +26,35 @@ class RequestIdMiddleware:
         finally:
             reset_request_id(token)
         response["X-Request-ID"] = request_id
+        return response
+
+
+class LanguageMiddleware:
+    """Vietnamese unless the person chose English in the selector (the language cookie).
+
+    The browser's Accept-Language is not followed for pages: an officer's browser set to English
+    should not silently change the working language. API clients may still ask through it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from django.conf import settings
+        from django.utils import translation
+
+        supported = {code for code, _name in settings.LANGUAGES}
+        language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        if language not in supported:
+            if request.path.startswith("/api/"):
+                language = translation.get_language_from_request(request)
+            else:
+                language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = language
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", language)
+        patch_vary_headers(response, ("Cookie", "Accept-Language"))
         return response
 
 
