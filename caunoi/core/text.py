@@ -12,8 +12,12 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def fold(text: str) -> str:
-    """Lower-case, strip every tone and vowel mark, and map đ → d."""
+def strip_diacritics(text: str) -> str:
+    """ "Đường lũ" → "Duong lu": every tone and vowel mark removed, đ → d, case and spacing kept."""
     decomposed = unicodedata.normalize("NFD", text.translate(_FOLD_EXTRA))
-    stripped = "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn")
-    return " ".join(unicodedata.normalize("NFC", stripped).lower().split())
+    return unicodedata.normalize("NFC", "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn"))
+
+
+def fold(text: str) -> str:
+    """The search key: diacritics stripped, lower case, single spaces."""
+    return " ".join(strip_diacritics(text).lower().split())
