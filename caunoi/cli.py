@@ -214,9 +214,7 @@ def createstaff(
 ) -> None:
     """Create a staff account holding ROLE on a unit."""
     _setup_django()
-    from django.db import transaction
-
-    from caunoi.accounts.services import role_grant, staff_create
+    from caunoi.accounts.services import staff_create
     from caunoi.geo.models import Unit
 
     unit = Unit.objects.filter(code=unit_code).first()
@@ -226,11 +224,15 @@ def createstaff(
         password = sys.stdin.readline().rstrip("\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    with transaction.atomic():
-        user = staff_create(
-            username=username, full_name=full_name, email=email, password=password, actor=None
-        )
-        role_grant(user=user, role=role, unit=unit, actor=None)
+    staff_create(
+        username=username,
+        full_name=full_name,
+        email=email,
+        password=password,
+        role=role,
+        unit=unit,
+        actor=None,
+    )
     click.echo(f"Created {username}: {role} on {unit.name}.")
 
 
@@ -264,6 +266,74 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["caunoi manage", *args])
+
+
+@main.command("zalo-emulator")
+@click.option("--host", default=DEMO_HOST, show_default=True, help="Address the emulator listens on.")
+@click.option("--port", default=8790, show_default=True, type=int, help="Port of the emulator.")
+@click.option("--followers", default=200, show_default=True, type=int, help="Synthetic followers of the OA.")
+@click.option(
+    "--webhook-url",
+    default="",
+    help="Where signed webhook events go, e.g. http://127.0.0.1:8000/webhooks/zalo.",
+)
+@click.option("--app-id", help="Zalo App id (default: a fixed demo value).")
+@click.option("--app-secret", help="App secret key, sent by clients in the secret_key header.")
+@click.option("--oa-id", help="Official Account id.")
+@click.option("--oa-secret-key", help="OA secret key that signs webhooks.")
+@click.option("--seed", default=1, show_default=True, type=int, help="Same seed, same followers.")
+@click.option(
+    "--province", default="08", show_default=True, metavar="CODE", help="Followers live in its communes."
+)
+@click.option("--rate-limit-per-minute", default=4000, show_default=True, type=int, help="Then -32.")
+@click.option(
+    "--time-factor", default=1.0, show_default=True, type=float, help="Divides retry and receipt delays."
+)
+def zalo_emulator(
+    host: str,
+    port: int,
+    followers: int,
+    webhook_url: str,
+    app_id: str | None,
+    app_secret: str | None,
+    oa_id: str | None,
+    oa_secret_key: str | None,
+    seed: int,
+    province: str,
+    rate_limit_per_minute: int,
+    time_factor: float,
+) -> None:
+    """Run a stand-in for Zalo (OAuth, OA API, ZNS, webhooks) until Ctrl-C; no Django needed."""
+    from caunoi.channels.zalo.emulator import EmulatorConfig, ZaloEmulator
+    from caunoi.channels.zalo.emulator import config as defaults
+
+    config = EmulatorConfig(
+        host=host,
+        port=port,
+        followers=followers,
+        webhook_url=webhook_url,
+        app_id=app_id or defaults.DEFAULT_APP_ID,
+        app_secret=app_secret or defaults.DEFAULT_APP_SECRET,
+        oa_id=oa_id or defaults.DEFAULT_OA_ID,
+        oa_secret_key=oa_secret_key or defaults.DEFAULT_OA_SECRET_KEY,
+        seed=seed,
+        province=province,
+        rate_limit_per_minute=rate_limit_per_minute,
+        time_factor=time_factor,
+    )
+    try:
+        emulator = ZaloEmulator(config)
+    except (ValueError, OSError) as exc:
+        _fail(f"zalo-emulator: {exc}")
+    click.secho(f"  Zalo emulator at {emulator.url} (OAuth, OA API and ZNS on one port)", bold=True)
+    click.echo(f"  Admin: {emulator.admin_url}   Followers: {followers} in province {province}")
+    click.echo(f"  app_id {config.app_id}   app secret {config.app_secret}")
+    click.echo(f"  oa_id {config.oa_id}   OA secret key {config.oa_secret_key}")
+    click.echo(f"  Webhooks to: {webhook_url or '(none; set --webhook-url)'}   Stop with Ctrl-C.")
+    try:
+        emulator.serve_forever()
+    except KeyboardInterrupt:
+        click.echo("Zalo emulator stopped.")
 
 
 if __name__ == "__main__":

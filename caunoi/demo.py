@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from caunoi.accounts.models import RoleAssignment, User
-from caunoi.accounts.services import role_grant, staff_create
+from caunoi.accounts.models import User
+from caunoi.accounts.services import staff_create
 from caunoi.citizens.models import Citizen, ConsentPurpose
 from caunoi.citizens.services import citizen_create
 from caunoi.core.permissions import Role
@@ -73,10 +73,13 @@ def _persona(persona: DemoLogin) -> DemoLogin:
     user = User.objects.filter(username=persona.username).first()
     if user is None:
         user = staff_create(
-            username=persona.username, full_name=persona.full_name, password=DEMO_PASSWORD, actor=None
+            username=persona.username,
+            full_name=persona.full_name,
+            password=DEMO_PASSWORD,
+            role=persona.role,
+            unit=unit,
+            actor=None,
         )
-    if not RoleAssignment.objects.active().filter(user=user, role=persona.role, unit=unit).exists():
-        role_grant(user=user, role=persona.role, unit=unit, actor=None)
     totp_key = ""
     if persona.role in (Role.PROVINCE_ADMIN, Role.APPROVER):
         device = TOTPDevice.objects.filter(user=user, confirmed=True).first()

@@ -7,9 +7,13 @@ HTTPS settings are strict, so ``manage.py check --deploy`` passes.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -151,7 +155,7 @@ def _database_from_env() -> dict[str, Any]:
     if engine not in {"django.db.backends.sqlite3", "django.db.backends.postgresql"}:
         raise ImproperlyConfigured("DATABASE_URL must be a sqlite:// or postgres:// URL")
     if engine == "django.db.backends.sqlite3":
-        if not config.get("NAME"):
+        if not config.get("NAME") or config["NAME"] == ":memory:":
             raise ImproperlyConfigured(
                 "DATABASE_URL for SQLite needs a file path, e.g. sqlite:///var/db.sqlite3"
             )
@@ -261,12 +265,113 @@ MEDIA_ROOT = Path(os.environ.get("CAUNOI_MEDIA_ROOT", VAR_DIR / "media"))
 MEDIA_URL = "media/"
 
 
-# Email -------------------------------------------------------------------------------------------
+# Channels: email and SMS (issue 3) ---------------------------------------------------------------
+def _email_from_url(url: str) -> dict[str, Any]:
+    """EMAIL_URL → Django's EMAIL_* settings: smtp://user:pass@host:port, smtps:// for implicit TLS,
+    ``?starttls=1`` for STARTTLS, ``?timeout=S``. One URL keeps host, port, TLS and login together."""
+    parts = urlsplit(url)
+    shown = parts._replace(netloc=parts.hostname or "").geturl() if parts.password else url
+
+    def invalid(problem: str) -> ImproperlyConfigured:
+        return ImproperlyConfigured(f"EMAIL_URL {shown!r} is not valid: {problem}")
+
+    if parts.scheme not in {"smtp", "smtps"}:
+        raise invalid("the scheme must be smtp:// or smtps://")
+    if not parts.hostname:
+        raise invalid("it names no host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise invalid("the port must be a number from 1 to 65535") from None
+    query = dict(parse_qsl(parts.query, keep_blank_values=True))
+    if unknown := sorted(set(query) - {"starttls", "timeout"}):
+        raise invalid(f"unknown option {unknown[0]!r} (known: starttls, timeout)")
+    starttls = query.get("starttls", "0").lower() in {"1", "true", "yes", "on"}
+    if starttls and parts.scheme == "smtps":
+        raise invalid("smtps:// already encrypts; drop ?starttls=1")
+    timeout = query.get("timeout", "10")
+    if not re.fullmatch(r"\d+(\.\d+)?", timeout) or float(timeout) <= 0:
+        raise invalid("timeout must be a positive number of seconds")
+    return {
+        "EMAIL_HOST": parts.hostname,
+        "EMAIL_PORT": port or (465 if parts.scheme == "smtps" else 587 if starttls else 25),
+        "EMAIL_HOST_USER": unquote(parts.username or ""),
+        "EMAIL_HOST_PASSWORD": unquote(parts.password or ""),
+        "EMAIL_USE_SSL": parts.scheme == "smtps",
+        "EMAIL_USE_TLS": starttls,
+        "EMAIL_TIMEOUT": float(timeout),
+    }
+
+
+EMAIL_URL = os.environ.get("EMAIL_URL", "")
+# Without EMAIL_URL the demo prints mail to the console; production sends to the local MTA on port 25.
 EMAIL_BACKEND = (
     "django.core.mail.backends.console.EmailBackend"
-    if DEMO
+    if DEMO and not EMAIL_URL
     else "django.core.mail.backends.smtp.EmailBackend"
 )
+EMAIL_TIMEOUT = 10.0
+if EMAIL_URL:
+    _smtp = _email_from_url(EMAIL_URL)
+    EMAIL_HOST = _smtp["EMAIL_HOST"]
+    EMAIL_PORT = _smtp["EMAIL_PORT"]
+    EMAIL_HOST_USER = _smtp["EMAIL_HOST_USER"]
+    EMAIL_HOST_PASSWORD = _smtp["EMAIL_HOST_PASSWORD"]
+    EMAIL_USE_SSL = _smtp["EMAIL_USE_SSL"]
+    EMAIL_USE_TLS = _smtp["EMAIL_USE_TLS"]
+    EMAIL_TIMEOUT = _smtp["EMAIL_TIMEOUT"]
+CAUNOI_EMAIL_FROM = os.environ.get("CAUNOI_EMAIL_FROM", "Cầu Nối <no-reply@localhost>")
+DEFAULT_FROM_EMAIL = CAUNOI_EMAIL_FROM
+# Where List-Unsubscribe points (a signed token is appended); without it only the mailto: form is offered.
+CAUNOI_EMAIL_UNSUBSCRIBE_URL = os.environ.get("CAUNOI_EMAIL_UNSUBSCRIBE_URL", "")
+
+
+def _env_decimal(name: str, default: str) -> Decimal:
+    value = os.environ.get(name, "") or default
+    try:
+        number = Decimal(value)
+    except InvalidOperation:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
+    if not number.is_finite() or number < 0:
+        raise ImproperlyConfigured(f"{name} must be a number of 0 or more, not {value!r}")
+    return number
+
+
+# SMS through an HTTP gateway (a brandname provider). The body template is JSON (or a form query string)
+# whose string values may hold {to} {text} {sender} {tracking_id}; the gateway's message id is read from
+# CAUNOI_SMS_MESSAGE_ID_PATH (dotted, e.g. "data.0.id") in its JSON answer.
+CAUNOI_SMS_GATEWAY_URL = os.environ.get("CAUNOI_SMS_GATEWAY_URL", "")
+CAUNOI_SMS_AUTH_HEADER = os.environ.get("CAUNOI_SMS_AUTH_HEADER", "")  # "Authorization: Bearer …"
+CAUNOI_SMS_BASIC_AUTH = os.environ.get("CAUNOI_SMS_BASIC_AUTH", "")  # "user:password"
+CAUNOI_SMS_BODY_FORMAT = os.environ.get("CAUNOI_SMS_BODY_FORMAT", "json")
+CAUNOI_SMS_BODY_TEMPLATE = os.environ.get(
+    "CAUNOI_SMS_BODY_TEMPLATE",
+    '{"to": "{to}", "text": "{text}", "sender": "{sender}", "tracking_id": "{tracking_id}"}'
+    if CAUNOI_SMS_BODY_FORMAT == "json"
+    else "to={to}&text={text}&sender={sender}&tracking_id={tracking_id}",
+)
+CAUNOI_SMS_MESSAGE_ID_PATH = os.environ.get("CAUNOI_SMS_MESSAGE_ID_PATH", "message_id")
+CAUNOI_SMS_SENDER = os.environ.get("CAUNOI_SMS_SENDER", "")
+CAUNOI_SMS_PRICE_GSM7_VND = _env_decimal("CAUNOI_SMS_PRICE_GSM7_VND", "800")  # per segment
+CAUNOI_SMS_PRICE_UCS2_VND = _env_decimal("CAUNOI_SMS_PRICE_UCS2_VND", "800")  # per segment
+CAUNOI_SMS_TIMEOUT_SECONDS = float(_env_decimal("CAUNOI_SMS_TIMEOUT_SECONDS", "10"))
+CAUNOI_SMS_DLR_SECRET = os.environ.get("CAUNOI_SMS_DLR_SECRET", "")  # delivery reports without it are refused
+if CAUNOI_SMS_GATEWAY_URL and urlsplit(CAUNOI_SMS_GATEWAY_URL).scheme not in {"http", "https"}:
+    raise ImproperlyConfigured("CAUNOI_SMS_GATEWAY_URL must be an http:// or https:// URL")
+if CAUNOI_SMS_BODY_FORMAT not in {"json", "form"}:
+    raise ImproperlyConfigured(f"CAUNOI_SMS_BODY_FORMAT must be json or form, not {CAUNOI_SMS_BODY_FORMAT!r}")
+if CAUNOI_SMS_BODY_FORMAT == "json":
+    try:
+        json.loads(CAUNOI_SMS_BODY_TEMPLATE)
+    except ValueError:
+        raise ImproperlyConfigured("CAUNOI_SMS_BODY_TEMPLATE is not valid JSON") from None
+if CAUNOI_SMS_AUTH_HEADER and ":" not in CAUNOI_SMS_AUTH_HEADER:
+    raise ImproperlyConfigured("CAUNOI_SMS_AUTH_HEADER must look like 'Authorization: Bearer <token>'")
+if CAUNOI_SMS_BASIC_AUTH and ":" not in CAUNOI_SMS_BASIC_AUTH:
+    raise ImproperlyConfigured("CAUNOI_SMS_BASIC_AUTH must look like 'user:password'")
+if CAUNOI_SMS_TIMEOUT_SECONDS <= 0:
+    raise ImproperlyConfigured("CAUNOI_SMS_TIMEOUT_SECONDS must be more than 0")
+# End of channels: email and SMS ------------------------------------------------------------------
 
 
 # Cầu Nối -----------------------------------------------------------------------------------------

@@ -30,13 +30,16 @@ def _primary_unit(user: User) -> Unit | None:
     return assignment.unit if assignment else None
 
 
-def staff_create(*, username: str, full_name: str, email: str = "", password: str, actor: Any) -> User:
-    """Tạo tài khoản cán bộ with a password that meets the strength rules."""
+def staff_create(
+    *, username: str, full_name: str, email: str = "", password: str, role: str, unit: Unit, actor: Any
+) -> User:
+    """Tạo tài khoản cán bộ, always with a first role: an account without one would be invisible."""
     username = username.strip()
     if not username:
         raise ValidationFailed(_("Enter a username."), field="username")
     if User.objects.filter(username__iexact=username).exists():
         raise ValidationFailed(_("This username is taken."), field="username")
+    _check_role_unit(role, unit)
     user = User(username=username, full_name=full_name.strip(), email=email.strip())
     try:
         password_validation.validate_password(password, user)
@@ -45,7 +48,9 @@ def staff_create(*, username: str, full_name: str, email: str = "", password: st
     user.set_password(password)
     with transaction.atomic():
         user.save()
-        audit_record(actor=actor, action="staff.create", obj=user, after={"username": username})
+        # The unit of the first role places the event in an auditor's scope.
+        audit_record(actor=actor, action="staff.create", obj=user, unit=unit, after={"username": username})
+        role_grant(user=user, role=role, unit=unit, actor=actor)
     return user
 
 

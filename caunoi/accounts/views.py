@@ -5,7 +5,6 @@ import base64
 import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -118,10 +117,7 @@ def staff_create(request: HttpRequest) -> HttpResponse:
     grant_form = RoleGrantForm(request.POST or None, units=units)
     if request.method == "POST" and form.is_valid() and grant_form.is_valid():
         try:
-            # One transaction: an account whose first role is refused must not be left behind.
-            with transaction.atomic():
-                user = services.staff_create(actor=request.user, **form.cleaned_data)
-                services.role_grant(user=user, actor=request.user, **grant_form.cleaned_data)
+            user = services.staff_create(actor=request.user, **form.cleaned_data, **grant_form.cleaned_data)
         except ApplicationError as exc:
             target = form if exc.field in form.fields else grant_form
             target.add_error(exc.field if exc.field in target.fields else None, exc.message)
