@@ -84,10 +84,6 @@ class Viewer:
             return f"token:{self.token.prefix}"
         return "anonymous"
 
-    @property
-    def is_authenticated(self) -> bool:
-        return self.user is not None or self.token is not None
-
     def can(self, capability: Capability) -> bool:
         return any(capability in ROLE_CAPABILITIES[g.role] for g in self.grants)
 
@@ -116,9 +112,6 @@ class Viewer:
 
     def covers(self, capability: Capability, unit: Any) -> bool:
         return any(unit.path.startswith(prefix) for prefix in self.prefixes(capability))
-
-    def roles(self) -> set[str]:
-        return {g.role for g in self.grants}
 
 
 ANONYMOUS = Viewer(user=None, token=None, grants=())

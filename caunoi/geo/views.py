@@ -44,11 +44,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
                 messages.success(request, _("%(name)s was added.") % {"name": village.name})
                 return redirect("geo:detail", unit_id=unit.pk)
     search = request.GET.get("q", "")
-    children = (
-        selectors.unit_list(parent=unit, search=search).filter(parent=unit)
-        if unit.level != UnitLevel.COUNTRY
-        else Unit.objects.none()
-    )
+    children = selectors.unit_children(parent=unit, search=search)
     page = Paginator(children, 100).get_page(request.GET.get("page"))
     template = "geo/_children.html" if request.htmx else "geo/detail.html"  # type: ignore[attr-defined]
     return render(
