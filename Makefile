@@ -30,15 +30,24 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test chromium
+install-test: $(VENV)/.installed-test chromium audio-tools
 
-demo: install
+demo: install audio-tools
 	$(VENV)/bin/caunoi demo
 
 chromium:
 	@if [ ! -x /usr/bin/chromium ]; then \
 		echo "Installing Debian's chromium for the browser tests…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+# Loudspeaker bulletins are spoken by espeak-ng and made Ogg/Vorbis by sox (its Debian package pulls
+# libsox-fmt-base, which holds the Ogg/Vorbis format).
+.PHONY: audio-tools
+audio-tools:
+	@if ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null; then \
+		echo "Installing espeak-ng and sox for the loudspeaker bulletins…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null; \
 	fi
 
 # PostgreSQL: mandatory when CI is set; elsewhere the PostgreSQL run is skipped if no server answers.
