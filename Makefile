@@ -30,7 +30,7 @@ $(VENV)/.installed-test: pyproject.toml $(VENV)/.installed
 	@touch $@
 
 install: $(VENV)/.installed
-install-test: $(VENV)/.installed-test chromium audio-tools
+install-test: $(VENV)/.installed-test chromium audio-tools gettext
 
 demo: install audio-tools
 	$(VENV)/bin/caunoi demo
@@ -48,6 +48,14 @@ audio-tools:
 	@if ! command -v espeak-ng >/dev/null || ! command -v sox >/dev/null; then \
 		echo "Installing espeak-ng and sox for the loudspeaker bulletins…"; \
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq espeak-ng sox >/dev/null; \
+	fi
+
+# The translation check runs makemessages, which needs xgettext.
+.PHONY: gettext
+gettext:
+	@if ! command -v xgettext >/dev/null; then \
+		echo "Installing gettext for the translation check…"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq gettext >/dev/null; \
 	fi
 
 # PostgreSQL: mandatory when CI is set; elsewhere the PostgreSQL run is skipped if no server answers.
