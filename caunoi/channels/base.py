@@ -115,6 +115,7 @@ class InboundKind(StrEnum):
     FOLLOW = "follow"
     UNFOLLOW = "unfollow"
     DELIVERED = "delivered"
+    FAILED = "failed"  # the provider reports it could not deliver (bounce, SMS report); see ``error``
     SEEN = "seen"
     SUBMIT_INFO = "submit_info"
     OTHER = "other"
@@ -135,6 +136,7 @@ class InboundEvent:
     provider_message_id: str = ""  # for delivery/seen reports: which message
     tracking_id: str = ""
     contact: dict[str, str] = field(default_factory=dict)  # submit_info: fields the citizen shared
+    error: SendError | None = None  # FAILED: why, classified like a failed send
     raw: dict[str, Any] = field(default_factory=dict)
 
 

@@ -186,9 +186,9 @@ def _when(value: str | None) -> dt.datetime | None:
 def parse_bounce(raw: bytes) -> InboundEvent | None:
     """A delivery status notification (RFC 3464) → an event for the message it is about.
 
-    A final failure (``Action: failed``, status 5.x.x) is ``message_type="delivery_failed"`` with
-    ``raw["error_class"] == "permanent"``; a delay (4.x.x) is ``"transient"``; a success report is
-    DELIVERED. Anything else in a bounce mailbox (auto-replies, spam) gives ``None``.
+    A failure or delay is FAILED with an ``error``: PERMANENT for a final failure (status 5.x.x),
+    TRANSIENT for a delay (4.x.x); a success report is DELIVERED. Anything else in a bounce mailbox
+    (auto-replies, spam) gives ``None``.
     """
     report = message_from_bytes(raw, policy=policy.compat32)
     if (
@@ -216,13 +216,17 @@ def parse_bounce(raw: bytes) -> InboundEvent | None:
         "diagnostic": " ".join(str(block.get("Diagnostic-Code", "")).split()),
         "reporting_mta": str(per_message.get("Reporting-MTA", "")).partition(";")[2].strip(),
     }
+    error = None
     if action in ("delivered", "relayed", "expanded"):
-        kind, message_type = InboundKind.DELIVERED, ""
+        kind = InboundKind.DELIVERED
     else:
-        kind, message_type = InboundKind.OTHER, "delivery_failed"
+        kind = InboundKind.FAILED
         permanent = action == "failed" and status.startswith("5")
-        details["error_class"] = str(ErrorClass.PERMANENT if permanent else ErrorClass.TRANSIENT)
-        details["error_code"] = status
+        error = SendError(
+            ErrorClass.PERMANENT if permanent else ErrorClass.TRANSIENT,
+            status,
+            details["diagnostic"] or action,
+        )
     event_id = str(report.get("Message-ID", "")).strip() or hashlib.sha256(raw).hexdigest()
     return InboundEvent(
         channel=ChannelKind.EMAIL,
@@ -230,8 +234,8 @@ def parse_bounce(raw: bytes) -> InboundEvent | None:
         external_event_id=f"email-dsn:{event_id}",
         external_user_id=recipient.strip(),
         occurred_at=_when(per_message.get("Arrival-Date")) or _when(report.get("Date")),
-        message_type=message_type,
         provider_message_id=str(original.get("Message-ID", "")).strip() if original else "",
         tracking_id=str(original.get(TRACKING_HEADER, "")).strip() if original else "",
+        error=error,
         raw=details,
     )

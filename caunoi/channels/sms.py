@@ -336,9 +336,9 @@ def _report_time(value: str) -> dt.datetime | None:
 
 
 def parse_delivery_report(body: bytes, headers: Mapping[str, str], secret: str) -> InboundEvent:
-    """The gateway's delivery-report callback (JSON or form) → DELIVERED; a final failure is
-    ``kind=OTHER, message_type="delivery_failed"`` with ``raw["error_class"]`` and ``raw["error_code"]``;
-    an interim report ("enroute") is ``message_type="delivery_pending"``.
+    """The gateway's delivery-report callback (JSON or form) → DELIVERED, or FAILED with a PERMANENT
+    ``error`` carrying the gateway's code; an interim report ("enroute") is OTHER with
+    ``message_type="delivery_pending"``.
 
     The gateway proves itself with the shared secret in ``X-Caunoi-Secret`` or ``Authorization: Bearer``;
     with no secret configured every report is refused (fail closed).
@@ -362,14 +362,16 @@ def parse_delivery_report(body: bytes, headers: Mapping[str, str], secret: str) 
     if not (fields["message_id"] or fields["tracking_id"]):
         raise ValidationFailed("delivery report names no message", field="message_id")
     status = fields["status"].lower()
-    outcome: dict[str, str]
+    error = None
     if status in _DELIVERED:
-        kind, message_type, outcome = InboundKind.DELIVERED, "", {}
+        kind, message_type = InboundKind.DELIVERED, ""
     elif status in _PENDING:
-        kind, message_type, outcome = InboundKind.OTHER, "delivery_pending", {}
+        kind, message_type = InboundKind.OTHER, "delivery_pending"
     else:
-        kind, message_type = InboundKind.OTHER, "delivery_failed"
-        outcome = {"error_class": str(ErrorClass.PERMANENT), "error_code": fields["error_code"] or status}
+        kind, message_type = InboundKind.FAILED, ""
+        error = SendError(
+            ErrorClass.PERMANENT, fields["error_code"] or status, f"SMS not delivered: {status}"
+        )
     return InboundEvent(
         channel=ChannelKind.SMS,
         kind=kind,
@@ -378,5 +380,6 @@ def parse_delivery_report(body: bytes, headers: Mapping[str, str], secret: str) 
         message_type=message_type,
         provider_message_id=fields["message_id"],
         tracking_id=fields["tracking_id"],
-        raw={**report, **outcome},
+        error=error,
+        raw=report,
     )

@@ -284,12 +284,13 @@ def test_a_hard_bounce_names_the_original_message_and_is_permanent(channel):
         )
     )
 
-    assert (event.kind, event.message_type) == (InboundKind.OTHER, "delivery_failed")
+    assert event.kind == InboundKind.FAILED
     assert event.provider_message_id == message_id
     assert event.tracking_id == "d-17"
     assert event.external_user_id == "khong.ton.tai@example.vn"
     assert event.external_event_id == "email-dsn:<20261127021502.4F1A@mx.example.vn>"
-    assert (event.raw["error_class"], event.raw["error_code"]) == ("permanent", "5.1.1")
+    assert event.error is not None
+    assert (event.error.error_class, event.error.code) == ("permanent", "5.1.1")
     assert "User unknown" in event.raw["diagnostic"]
     assert event.occurred_at.isoformat() == "2026-11-27T09:15:01+07:00"
 
@@ -299,8 +300,9 @@ def test_a_delay_notice_is_transient(channel):
 
     event = bounce(dsn(headers, action="delayed", status="4.4.1", diagnostic="connect timed out"))
 
-    assert event.message_type == "delivery_failed"
-    assert (event.raw["error_class"], event.raw["error_code"]) == ("transient", "4.4.1")
+    assert event.kind == InboundKind.FAILED
+    assert event.error is not None
+    assert (event.error.error_class, event.error.code) == ("transient", "4.4.1")
 
 
 def test_a_success_notice_is_a_delivery(channel):
@@ -309,7 +311,7 @@ def test_a_success_notice_is_a_delivery(channel):
     event = bounce(dsn(headers, action="delivered", status="2.0.0", diagnostic="250 OK"))
 
     assert event.kind == InboundKind.DELIVERED
-    assert "error_class" not in event.raw
+    assert event.error is None
 
 
 def test_mail_that_is_not_a_delivery_report_is_ignored():

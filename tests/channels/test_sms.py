@@ -358,16 +358,17 @@ def test_a_failed_delivery_report_in_form_encoding_carries_the_error():
         "dlr-secret",
     )
 
-    assert (event.kind, event.message_type) == (InboundKind.OTHER, "delivery_failed")
+    assert event.kind == InboundKind.FAILED
     assert (event.provider_message_id, event.tracking_id) == ("gw-7", "d-9")
-    assert (event.raw["error_class"], event.raw["error_code"]) == ("permanent", "011")
+    assert event.error is not None
+    assert (event.error.error_class, event.error.code) == ("permanent", "011")
 
 
 def test_an_interim_report_is_not_an_outcome():
     event = parse_delivery_report(b'{"id": "gw-2", "status": "ENROUTE"}', {"X-Caunoi-Secret": "s"}, "s")
 
     assert (event.kind, event.message_type) == (InboundKind.OTHER, "delivery_pending")
-    assert "error_class" not in event.raw
+    assert event.error is None
 
 
 @pytest.mark.parametrize(
