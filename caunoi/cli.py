@@ -17,6 +17,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 DEMO_HOST = "127.0.0.1"
 DEMO_PORT = 8000
+DEMO_EMULATOR_PORT = 8790
 
 
 def _fail(message: str) -> NoReturn:
@@ -80,6 +81,7 @@ def demo(host: str, port: int) -> None:
     click.echo("")
     click.secho(f"  Cầu Nối is starting at {url}", bold=True)
     click.echo(f"  Health: {url}healthz    API docs: {url}api/v1/docs")
+    click.echo(f"  Zalo emulator: http://{host}:{DEMO_EMULATOR_PORT}/_admin/state")
     click.echo(f"  Every demo account's password: {demo_data.DEMO_PASSWORD}")
     for login in logins:
         line = f"    {login.username:<16} {login.role_label:<28} {login.unit_name}"
@@ -102,6 +104,18 @@ def demo(host: str, port: int) -> None:
                 "2",
             ],
             "worker": [sys.executable, "-m", "caunoi.cli", "worker"],
+            # The Zalo emulator plays Zalo for the demo; the OA connection and its webhook come with
+            # the channels issue, and until then it only serves its own API and admin pages.
+            "zalo": [
+                sys.executable,
+                "-m",
+                "caunoi.cli",
+                "zalo-emulator",
+                "--host",
+                host,
+                "--port",
+                str(DEMO_EMULATOR_PORT),
+            ],
         }
     )
 
@@ -270,7 +284,7 @@ def manage(args: tuple[str, ...]) -> None:
 
 @main.command("zalo-emulator")
 @click.option("--host", default=DEMO_HOST, show_default=True, help="Address the emulator listens on.")
-@click.option("--port", default=8790, show_default=True, type=int, help="Port of the emulator.")
+@click.option("--port", default=DEMO_EMULATOR_PORT, show_default=True, type=int, help="Port of the emulator.")
 @click.option("--followers", default=200, show_default=True, type=int, help="Synthetic followers of the OA.")
 @click.option(
     "--webhook-url",

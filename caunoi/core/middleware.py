@@ -81,6 +81,7 @@ class ApiProblemMiddleware:
                 {"type": "about:blank", "title": title, "status": response.status_code},
                 status=response.status_code,
                 content_type="application/problem+json",
+                json_dumps_params={"ensure_ascii": False},
             )
             if response.has_header("Allow"):
                 problem["Allow"] = response["Allow"]
