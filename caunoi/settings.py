@@ -7,6 +7,7 @@ HTTPS settings are strict, so ``manage.py check --deploy`` passes.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import re
@@ -81,6 +82,7 @@ INSTALLED_APPS = [
     "caunoi.geo",
     "caunoi.accounts",
     "caunoi.citizens",
+    "caunoi.channels",
 ]
 
 MIDDLEWARE = [
@@ -372,6 +374,41 @@ if CAUNOI_SMS_BASIC_AUTH and ":" not in CAUNOI_SMS_BASIC_AUTH:
 if CAUNOI_SMS_TIMEOUT_SECONDS <= 0:
     raise ImproperlyConfigured("CAUNOI_SMS_TIMEOUT_SECONDS must be more than 0")
 # End of channels: email and SMS ------------------------------------------------------------------
+
+
+# Secrets at rest (caunoi.core.crypto): comma-separated Fernet keys, the first one encrypts.
+CAUNOI_ENCRYPTION_KEYS = _env_list("CAUNOI_ENCRYPTION_KEYS", [])
+for _key in CAUNOI_ENCRYPTION_KEYS:
+    try:
+        if len(base64.urlsafe_b64decode(_key.encode())) != 32:
+            raise ValueError
+    except ValueError:
+        raise ImproperlyConfigured(
+            "CAUNOI_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64 bytes each)"
+        ) from None
+
+# Zalo: the App registered at developers.zalo.me and where its APIs live (the emulator in the demo).
+_EMULATOR = "http://127.0.0.1:8790"
+CAUNOI_ZALO_APP_ID = os.environ.get("CAUNOI_ZALO_APP_ID", "4100820250701000001" if DEMO else "")
+CAUNOI_ZALO_APP_SECRET = os.environ.get(
+    "CAUNOI_ZALO_APP_SECRET", "emulator-app-secret-not-for-production" if DEMO else ""
+)
+CAUNOI_ZALO_OAUTH_URL = os.environ.get(
+    "CAUNOI_ZALO_OAUTH_URL", _EMULATOR if DEMO else "https://oauth.zaloapp.com"
+)
+CAUNOI_ZALO_API_URL = os.environ.get("CAUNOI_ZALO_API_URL", _EMULATOR if DEMO else "https://openapi.zalo.me")
+CAUNOI_ZALO_ZNS_URL = os.environ.get(
+    "CAUNOI_ZALO_ZNS_URL", _EMULATOR if DEMO else "https://business.openapi.zalo.me"
+)
+# Which secret signs webhooks (sources disagree): the OA secret key ("oa") or the App secret ("app").
+CAUNOI_ZALO_WEBHOOK_SIGNER = os.environ.get("CAUNOI_ZALO_WEBHOOK_SIGNER", "oa")
+if CAUNOI_ZALO_WEBHOOK_SIGNER not in ("oa", "app"):
+    raise ImproperlyConfigured("CAUNOI_ZALO_WEBHOOK_SIGNER must be 'oa' or 'app'")
+CAUNOI_ZALO_OA_SECRET_KEY = os.environ.get(
+    "CAUNOI_ZALO_OA_SECRET_KEY", "emulator-oa-secret-not-for-production" if DEMO else ""
+)
+# Webhooks older than this are refused as replays.
+CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS = _env_int("CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS", 300)
 
 
 # Cầu Nối -----------------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ urlpatterns = [
     path("units/", include("caunoi.geo.urls")),
     path("citizens/", include("caunoi.citizens.urls")),
     path("api/v1/", api.urls),
+    path("webhooks/", include("caunoi.channels.urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path(f"{settings.CAUNOI_ADMIN_PATH}/", admin.site.urls),

@@ -64,8 +64,12 @@ def citizen_create(
     consent_source: str = ConsentSource.IN_PERSON,
     actor: Any,
 ) -> Citizen:
-    """Ghi nhận người dân. Consents are only those the citizen actually gave; none is assumed."""
-    if home_unit.level not in (UnitLevel.COMMUNE, UnitLevel.VILLAGE):
+    """Ghi nhận người dân. Consents are only those the citizen actually gave; none is assumed.
+
+    ``home_unit`` is a commune or village; a province means "commune not known yet" (someone who
+    first wrote to the provincial Zalo OA), so province officers see them until the commune is set.
+    """
+    if home_unit.level not in (UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.VILLAGE):
         raise ValidationFailed(_("Choose the citizen's commune or village."), field="home_unit")
     fields = _clean_contact(
         display_name=display_name, phone=phone, email=email, preferred_language=preferred_language

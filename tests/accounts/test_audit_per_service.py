@@ -43,6 +43,10 @@ EXEMPT = {
     "caunoi.citizens.services.citizen_touch": "activity bookkeeping that retention counts from",
     "caunoi.citizens.services.content_languages": "a read",
     "caunoi.citizens.services.retention_days": "a read",
+    "caunoi.channels.services.zalo_webhook_receive": "stores the provider's raw event, itself the record",
+    "caunoi.channels.services.webhook_event_process": (
+        "applies a citizen's own action; the citizen and consent services it calls are audited"
+    ),
 }
 
 

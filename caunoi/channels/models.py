@@ -1,0 +1,171 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from caunoi.channels.base import ChannelKind
+
+
+class ZaloAccountStatus(models.TextChoices):
+    CONNECTED = "connected", _("Connected")
+    NEEDS_REAUTH = "needs_reauth", _("Needs to be connected again")
+    DISCONNECTED = "disconnected", _("Disconnected")
+
+
+class ZaloAccount(models.Model):
+    """Tài khoản Zalo OA: one Official Account connected by a unit, with its tokens encrypted.
+
+    The access token lives ~25 h and the refresh token works once (it rotates on every refresh), so
+    both are replaced together under a row lock; losing the new refresh token would mean asking a
+    person to connect the OA again.
+    """
+
+    unit = models.ForeignKey("geo.Unit", verbose_name=_("unit"), related_name="+", on_delete=models.PROTECT)
+    oa_id = models.CharField(_("OA id"), max_length=32, unique=True)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    app_id = models.CharField(_("App id"), max_length=32)
+    access_token_encrypted = models.TextField(blank=True)
+    refresh_token_encrypted = models.TextField(blank=True)
+    access_expires_at = models.DateTimeField(_("access token expires"), null=True, blank=True)
+    refresh_expires_at = models.DateTimeField(_("refresh token expires"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=ZaloAccountStatus.choices, default=ZaloAccountStatus.CONNECTED
+    )
+    connected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    connected_at = models.DateTimeField(_("connected"), null=True, blank=True)
+    last_webhook_at = models.DateTimeField(_("last webhook received"), null=True, blank=True)
+    last_error = models.CharField(_("last error"), max_length=300, blank=True)
+    last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
+    rate_limit_remaining = models.IntegerField(_("calls left this minute"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("Zalo Official Account")
+        verbose_name_plural = _("Zalo Official Accounts")
+
+    def __str__(self) -> str:
+        return self.name or self.oa_id
+
+
+class ChannelIdentity(models.Model):
+    """Định danh kênh: how one citizen is reached on one channel, e.g. their Zalo user id for one OA.
+
+    Zalo user ids are per OA, hence ``account``. Phone and email live on the citizen.
+    """
+
+    citizen = models.ForeignKey(
+        "citizens.Citizen", related_name="channel_identities", on_delete=models.CASCADE
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=[(k.value, k.value) for k in ChannelKind])
+    account = models.ForeignKey(
+        ZaloAccount, null=True, blank=True, related_name="identities", on_delete=models.PROTECT
+    )
+    external_id = models.CharField(_("id on the channel"), max_length=64)
+    follows = models.BooleanField(_("follows the OA"), default=False)
+    last_interaction_at = models.DateTimeField(_("last interaction"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("channel identity")
+        verbose_name_plural = _("channel identities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["channel", "account", "external_id"], name="channels_one_identity"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.external_id}"
+
+
+class WebhookEvent(models.Model):
+    """The raw event as the provider sent it, kept before anything is done with it.
+
+    Acknowledging only after this row commits means nothing acknowledged is lost; the unique
+    ``dedupe_key`` makes the provider's retries harmless.
+    """
+
+    channel = models.CharField(max_length=16)
+    account = models.ForeignKey(
+        ZaloAccount, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    dedupe_key = models.CharField(max_length=128)
+    event_name = models.CharField(max_length=64)
+    payload = models.JSONField()
+    received_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "dedupe_key"], name="channels_webhook_once")
+        ]
+        indexes = [models.Index(fields=["processed_at", "received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.event_name}:{self.dedupe_key}"
+
+
+class InboundMessage(models.Model):
+    """Tin nhắn đến: what a citizen wrote to us on a channel (text, image, file, location…)."""
+
+    citizen = models.ForeignKey("citizens.Citizen", related_name="inbound_messages", on_delete=models.CASCADE)
+    identity = models.ForeignKey(
+        ChannelIdentity, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    channel = models.CharField(max_length=16)
+    provider_message_id = models.CharField(max_length=64)
+    message_type = models.CharField(max_length=24)
+    text = models.TextField(blank=True)
+    attachments = models.JSONField(default=list, blank=True)
+    occurred_at = models.DateTimeField()
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-occurred_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "provider_message_id"], name="channels_inbound_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.provider_message_id}"
+
+
+class SentStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    DELIVERED = "delivered", _("Delivered")
+    SEEN = "seen", _("Seen")
+    FAILED = "failed", _("Failed")
+
+
+class SentMessage(models.Model):
+    """Tin đã gửi: a message a provider accepted, followed to delivered and seen by its webhooks.
+
+    Campaign deliveries point here through ``tracking_id``; channels never look back at them.
+    """
+
+    channel = models.CharField(max_length=16)
+    account = models.ForeignKey(
+        ZaloAccount, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    identity = models.ForeignKey(
+        ChannelIdentity, null=True, blank=True, related_name="+", on_delete=models.SET_NULL
+    )
+    provider_message_id = models.CharField(max_length=64)
+    tracking_id = models.CharField(max_length=64, blank=True, db_index=True)
+    status = models.CharField(max_length=12, choices=SentStatus.choices, default=SentStatus.SENT)
+    error_code = models.CharField(max_length=32, blank=True)
+    sent_at = models.DateTimeField()
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "provider_message_id"], name="channels_sent_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.channel}:{self.provider_message_id}:{self.status}"
