@@ -407,8 +407,9 @@ if CAUNOI_ZALO_WEBHOOK_SIGNER not in ("oa", "app"):
 CAUNOI_ZALO_OA_SECRET_KEY = os.environ.get(
     "CAUNOI_ZALO_OA_SECRET_KEY", "emulator-oa-secret-not-for-production" if DEMO else ""
 )
-# Webhooks older than this are refused as replays.
-CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS = _env_int("CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS", 300)
+# Webhooks older than this are refused as replays. Zalo retries the same body (same timestamp) for
+# up to ~1 h 50 min, so a shorter limit would refuse its retries and get the subscription cancelled.
+CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS = _env_int("CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS", 3 * 3600)
 
 
 # Cầu Nối -----------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ class ChannelsConfig(AppConfig):
     verbose_name = _("Channels")
 
     def ready(self) -> None:
-        from caunoi.channels import privacy
+        from caunoi.channels import navigation, privacy
 
+        navigation.register()
         privacy.register()

@@ -40,6 +40,8 @@ class ZaloAccount(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     rate_limit_remaining = models.IntegerField(_("calls left this minute"), null=True, blank=True)
+    # Held while one process refreshes the tokens, so no other spends the single-use refresh token.
+    refresh_lease_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("Zalo Official Account")
@@ -92,6 +94,7 @@ class WebhookEvent(models.Model):
         ZaloAccount, null=True, blank=True, related_name="+", on_delete=models.PROTECT
     )
     dedupe_key = models.CharField(max_length=128)
+    oa_id = models.CharField(max_length=32, blank=True, db_index=True)
     event_name = models.CharField(max_length=64)
     payload = models.JSONField()
     received_at = models.DateTimeField(auto_now_add=True, db_index=True)

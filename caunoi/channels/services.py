@@ -7,7 +7,11 @@ the same event is a no-op. ``webhook_event_process`` does the rest in the worker
 
 from __future__ import annotations
 
+import datetime as dt
+import json
+import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +20,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from caunoi.channels.base import ChannelKind, InboundEvent, InboundKind
+from caunoi.channels.base import ChannelKind, ErrorClass, InboundEvent, InboundKind
 from caunoi.channels.models import (
     ChannelIdentity,
     InboundMessage,
@@ -24,16 +28,21 @@ from caunoi.channels.models import (
     SentStatus,
     WebhookEvent,
     ZaloAccount,
+    ZaloAccountStatus,
 )
 from caunoi.channels.zalo import events as zalo_events
-from caunoi.channels.zalo import signature
+from caunoi.channels.zalo import oauth, signature
+from caunoi.channels.zalo.client import ZaloApiError, ZaloClient
+from caunoi.channels.zalo.oauth import REFRESH_MARGIN
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
 from caunoi.citizens.services import citizen_create, citizen_touch, consent_grant, consent_withdraw
+from caunoi.core.crypto import decrypt, encrypt
 from caunoi.core.errors import ApplicationError, InvalidState, ValidationFailed
 from caunoi.core.phone import normalize_vn_phone
 from caunoi.core.queue import enqueue_on_commit
 from caunoi.core.services import audit_record
 from caunoi.core.text import nfc
+from caunoi.geo.models import Unit
 
 
 class WebhookRejected(ApplicationError):
@@ -62,10 +71,16 @@ def zalo_webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> Webh
     if not settings.CAUNOI_ZALO_APP_ID or not _signing_secret():
         raise InvalidState(_("Zalo is not configured on this installation."))
     try:
+        claimed = json.loads(raw_body)
+    except ValueError:
+        claimed = None
+    try:
         verified = signature.verify(
             raw_body,
             headers,
             app_id=settings.CAUNOI_ZALO_APP_ID,
+            # Sources disagree on which id prefixes the MAC; the OA's own id is accepted too.
+            oa_id=_oa_id(claimed) if isinstance(claimed, dict) else "",
             secret=_signing_secret(),
             max_age_seconds=settings.CAUNOI_ZALO_WEBHOOK_MAX_AGE_SECONDS,
         )
@@ -81,6 +96,7 @@ def zalo_webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> Webh
             stored = WebhookEvent.objects.create(
                 channel=event.channel,
                 account=account,
+                oa_id=_oa_id(payload)[:32],
                 dedupe_key=event.external_event_id[:128],
                 event_name=str(payload.get("event_name", ""))[:64],
                 payload=payload,
@@ -244,3 +260,209 @@ def _update_sent(event: InboundEvent) -> None:
         qs.exclude(status=SentStatus.FAILED).update(status=SentStatus.SEEN)
     else:
         qs.update(status=SentStatus.FAILED, error_code=event.error.code if event.error else "")
+
+
+# Connecting an Official Account and keeping its tokens fresh --------------------------------------
+
+REFRESH_LEASE = dt.timedelta(seconds=30)
+
+
+@dataclass(frozen=True)
+class AuthorizationStart:
+    url: str
+    state: str
+    code_verifier: str
+
+
+def zalo_authorization_start(*, redirect_uri: str) -> AuthorizationStart:
+    """The consent link (OAuth v4 with PKCE); the caller keeps state and verifier for the callback."""
+    verifier, state = oauth.new_code_verifier(), oauth.new_state()
+    url = oauth.authorization_url(
+        settings.CAUNOI_ZALO_APP_ID,
+        redirect_uri,
+        oauth.code_challenge(verifier),
+        state,
+        base_url=settings.CAUNOI_ZALO_OAUTH_URL,
+    )
+    return AuthorizationStart(url=url, state=state, code_verifier=verifier)
+
+
+def zalo_account_connect(
+    *, unit: Unit, query: Mapping[str, str], expected_state: str, code_verifier: str, actor: Any
+) -> ZaloAccount:
+    """Kết nối OA: spend the callback's code for tokens, store them encrypted, replay held events."""
+    try:
+        callback = oauth.parse_callback(query, expected_state=expected_state)
+        tokens = oauth.exchange_code(
+            app_id=settings.CAUNOI_ZALO_APP_ID,
+            secret_key=settings.CAUNOI_ZALO_APP_SECRET,
+            code=callback.code,
+            code_verifier=code_verifier,
+            base_url=settings.CAUNOI_ZALO_OAUTH_URL,
+        )
+        with ZaloClient(tokens.access_token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
+            profile = client.oa_profile()
+    except (oauth.OAuthError, ZaloApiError) as exc:
+        raise InvalidState(_("Zalo refused the connection: %(reason)s") % {"reason": exc}) from None
+    now = timezone.now()
+    with transaction.atomic():
+        account, created = ZaloAccount.objects.select_for_update().get_or_create(
+            oa_id=callback.oa_id, defaults={"unit": unit, "app_id": settings.CAUNOI_ZALO_APP_ID}
+        )
+        if not created and account.unit_id != unit.pk:
+            raise InvalidState(_("This Official Account is already connected by another unit."))
+        _store_tokens(account, tokens)
+        account.name = profile.name[:200]
+        account.status = ZaloAccountStatus.CONNECTED
+        account.connected_by = actor if getattr(actor, "pk", None) else None
+        account.connected_at = now
+        account.last_error = ""
+        account.save()
+        audit_record(
+            actor=actor, action="zalo.connect", obj=account, unit=unit, after={"oa_id": account.oa_id}
+        )
+        held = list(
+            WebhookEvent.objects.filter(oa_id=account.oa_id, account__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        WebhookEvent.objects.filter(pk__in=held).update(account=account, processed_at=None, error="")
+        from caunoi.channels.tasks import webhook_event_process_task
+
+        for event_id in held:
+            enqueue_on_commit(webhook_event_process_task, event_id)
+    return account
+
+
+def _store_tokens(account: ZaloAccount, tokens: oauth.TokenSet) -> None:
+    account.access_token_encrypted = encrypt(tokens.access_token)
+    account.refresh_token_encrypted = encrypt(tokens.refresh_token)
+    account.access_expires_at = tokens.access_expires_at
+    account.refresh_expires_at = tokens.refresh_expires_at
+
+
+def zalo_access_token(*, account: ZaloAccount, force_refresh: bool = False) -> str:
+    """A usable access token, refreshed first when it is due.
+
+    Zalo's refresh token works once, so two processes refreshing together would leave one with a
+    dead token. A short lease on the row (claimed with a conditional UPDATE, not a transaction held
+    open over the network call) lets exactly one refresh; the others wait for its result.
+    """
+    deadline = time.monotonic() + REFRESH_LEASE.total_seconds()
+    while True:
+        account.refresh_from_db()
+        if account.status != ZaloAccountStatus.CONNECTED:
+            raise InvalidState(_("The Official Account must be connected again."))
+        now = timezone.now()
+        due = account.access_expires_at is None or account.access_expires_at - REFRESH_MARGIN <= now
+        if not (due or force_refresh):
+            return decrypt(account.access_token_encrypted)
+        claimed = (
+            ZaloAccount.objects.filter(pk=account.pk)
+            .filter(Q(refresh_lease_until__isnull=True) | Q(refresh_lease_until__lt=now))
+            .update(refresh_lease_until=now + REFRESH_LEASE)
+        )
+        if claimed:
+            return _refresh_tokens(account)
+        if time.monotonic() > deadline:
+            raise InvalidState(_("Another process is refreshing the Zalo token; try again shortly."))
+        time.sleep(0.2)
+        force_refresh = False  # the lease holder is refreshing; use what it stores
+
+
+def _refresh_tokens(account: ZaloAccount) -> str:
+    try:
+        tokens = oauth.refresh(
+            app_id=settings.CAUNOI_ZALO_APP_ID,
+            secret_key=settings.CAUNOI_ZALO_APP_SECRET,
+            refresh_token=decrypt(account.refresh_token_encrypted),
+            base_url=settings.CAUNOI_ZALO_OAUTH_URL,
+        )
+    except oauth.OAuthError as exc:
+        reauth = exc.error_class == ErrorClass.REAUTH
+        ZaloAccount.objects.filter(pk=account.pk).update(
+            refresh_lease_until=None,
+            last_error=str(exc)[:300],
+            last_error_at=timezone.now(),
+            **({"status": ZaloAccountStatus.NEEDS_REAUTH} if reauth else {}),
+        )
+        raise InvalidState(_("Zalo refused to refresh the token: %(reason)s") % {"reason": exc}) from None
+    with transaction.atomic():
+        locked = ZaloAccount.objects.select_for_update().get(pk=account.pk)
+        _store_tokens(locked, tokens)
+        locked.refresh_lease_until = None
+        locked.save(
+            update_fields=[
+                "access_token_encrypted",
+                "refresh_token_encrypted",
+                "access_expires_at",
+                "refresh_expires_at",
+                "refresh_lease_until",
+            ]
+        )
+        audit_record(
+            actor=None, actor_label="system", action="zalo.token_refresh", obj=locked, unit=locked.unit
+        )
+    return tokens.access_token
+
+
+def zalo_tokens_refresh_due() -> int:
+    """Periodic: refresh every connected account whose access token expires soon."""
+    soon = timezone.now() + REFRESH_MARGIN
+    refreshed = 0
+    for account in ZaloAccount.objects.filter(
+        status=ZaloAccountStatus.CONNECTED, access_expires_at__lte=soon
+    ):
+        try:
+            zalo_access_token(account=account)
+            refreshed += 1
+        except InvalidState:
+            continue  # recorded on the account; its settings page says so
+    return refreshed
+
+
+def zalo_test_send(*, account: ZaloAccount, identity: ChannelIdentity, text: str, actor: Any) -> SentMessage:
+    """Gửi thử: one consultation message to a follower, followed to delivered and seen."""
+    text = nfc(text).strip()
+    if not text:
+        raise ValidationFailed(_("Write the message."), field="text")
+    token = zalo_access_token(account=account)
+    with ZaloClient(token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
+        result = client.send_text(identity.external_id, text)
+        rate_left = client.rate_limit_remain
+    if result.error is not None and result.error.error_class == ErrorClass.REAUTH:
+        token = zalo_access_token(account=account, force_refresh=True)
+        with ZaloClient(token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
+            result = client.send_text(identity.external_id, text)
+            rate_left = client.rate_limit_remain
+    now = timezone.now()
+    with transaction.atomic():
+        ZaloAccount.objects.filter(pk=account.pk).update(
+            rate_limit_remaining=rate_left,
+            **(
+                {"last_error": f"{result.error.code}: {result.error.message}"[:300], "last_error_at": now}
+                if result.error
+                else {}
+            ),
+        )
+        if result.error is not None:
+            audit_record(
+                actor=actor,
+                action="zalo.test_send_failed",
+                obj=account,
+                unit=account.unit,
+                after={"code": result.error.code},
+            )
+            raise InvalidState(
+                _("Zalo did not accept the message (%(code)s): %(message)s")
+                % {"code": result.error.code, "message": result.error.message}
+            )
+        sent = SentMessage.objects.create(
+            channel=ChannelKind.ZALO,
+            account=account,
+            identity=identity,
+            provider_message_id=result.provider_message_id,
+            sent_at=now,
+        )
+        audit_record(actor=actor, action="zalo.test_send", obj=account, unit=account.unit)
+    return sent

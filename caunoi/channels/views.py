@@ -1,12 +1,21 @@
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+from django.conf import settings
+from django.contrib import messages
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
-from caunoi.channels import services
-from caunoi.core.access import public
-from caunoi.core.errors import ApplicationError
+from caunoi.channels import selectors, services
+from caunoi.channels.forms import ConnectForm, TestSendForm
+from caunoi.core.access import capability_required, public
+from caunoi.core.errors import ApplicationError, NotFound
+from caunoi.core.permissions import Capability, viewer_of
+from caunoi.geo.models import Unit
 
 
 @public
@@ -25,3 +34,94 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
             json_dumps_params={"ensure_ascii": False},
         )
     return JsonResponse({"received": True, "duplicate": stored is None})
+
+
+SESSION_KEY = "caunoi_zalo_connect"
+
+
+def _connectable_units(request: HttpRequest) -> QuerySet[Unit]:
+    return (
+        Unit.objects.active()
+        .filter(viewer_of(request).unit_q(Capability.MANAGE_CHANNELS), level__in=["province", "commune"])
+        .order_by("path")
+    )
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+def channel_settings(request: HttpRequest) -> HttpResponse:
+    """Kênh Zalo: each connected OA's health, the connect button and a test send."""
+    accounts = selectors.zalo_account_list(viewer=viewer_of(request)).order_by("name")
+    return render(
+        request,
+        "channels/settings.html",
+        {
+            "healths": [selectors.zalo_account_health(account=a) for a in accounts],
+            "connect_form": ConnectForm(units=_connectable_units(request)),
+            "send_form": TestSendForm(),
+            "configured": bool(settings.CAUNOI_ZALO_APP_ID and settings.CAUNOI_ZALO_APP_SECRET),
+            "demo": settings.DEMO,
+        },
+    )
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
+def zalo_connect(request: HttpRequest) -> HttpResponse:
+    form = ConnectForm(request.POST, units=_connectable_units(request))
+    if not form.is_valid():
+        messages.error(request, _("Choose the unit the Official Account belongs to."))
+        return redirect("channels:settings")
+    start = services.zalo_authorization_start(
+        redirect_uri=request.build_absolute_uri(reverse("channels:zalo_callback"))
+    )
+    request.session[SESSION_KEY] = {
+        "state": start.state,
+        "verifier": start.code_verifier,
+        "unit": form.cleaned_data["unit"].pk,
+    }
+    return redirect(start.url)
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+def zalo_callback(request: HttpRequest) -> HttpResponse:
+    """Zalo sends the OA admin back here with a single-use code (and our state)."""
+    pending = request.session.pop(SESSION_KEY, None)
+    if not pending:
+        messages.error(request, _("The connection was not started from this browser; start again."))
+        return redirect("channels:settings")
+    unit = _connectable_units(request).filter(pk=pending["unit"]).first()
+    if unit is None:
+        raise NotFound()
+    try:
+        account = services.zalo_account_connect(
+            unit=unit,
+            query=request.GET.dict(),
+            expected_state=pending["state"],
+            code_verifier=pending["verifier"],
+            actor=request.user,
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(name)s is connected.") % {"name": account})
+    return redirect("channels:settings")
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
+def zalo_test_send(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.access_zalo_account(viewer_of(request), account_id)
+    form = TestSendForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a follower and write the message."))
+        return redirect("channels:settings")
+    identity = selectors.access_identity(account, form.cleaned_data["identity"])
+    try:
+        services.zalo_test_send(
+            account=account, identity=identity, text=form.cleaned_data["text"], actor=request.user
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sent. Delivery and reading are shown below as Zalo reports them."))
+    return redirect("channels:settings")

@@ -38,6 +38,7 @@ class Capability(StrEnum):
     MANAGE_CITIZENS = "citizens.manage"
     MANAGE_RETENTION = "retention.manage"
     VIEW_AUDIT = "audit.view"
+    MANAGE_CHANNELS = "channels.manage"
 
 
 C = Capability

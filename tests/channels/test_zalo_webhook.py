@@ -113,7 +113,7 @@ def test_a_signed_message_is_stored_once_even_when_zalo_retries(account, client)
 def test_bad_requests_are_refused_and_nothing_is_stored(account, client, mangle, status):
     event = text_event()
     if mangle == "stale":
-        event["timestamp"] = str(int((time.time() - 3600) * 1000))
+        event["timestamp"] = str(int((time.time() - 4 * 3600) * 1000))
     raw, headers = signed(
         event, secret="not-the-secret" if mangle == "wrong-secret" else defaults.DEFAULT_OA_SECRET_KEY
     )
@@ -252,3 +252,71 @@ def test_the_emulators_citizens_write_in_and_every_event_arrives_once(emulator, 
     process_all()
     assert InboundMessage.objects.count() == 40
     assert all(m.text for m in InboundMessage.objects.all())
+
+
+# Connecting the OA through the emulator's OAuth page, then a test send that is delivered and seen ---
+
+
+@pytest.fixture
+def emulator_settings(zalo_settings, emulator):
+    zalo_settings.CAUNOI_ZALO_OAUTH_URL = emulator.url
+    zalo_settings.CAUNOI_ZALO_API_URL = emulator.url
+    return zalo_settings
+
+
+def test_an_officer_connects_the_oa_and_a_test_message_is_delivered_then_seen(
+    emulator_settings, emulator, live_server
+):
+    from django.test import Client as DjangoClient
+
+    from caunoi.accounts.models import RoleAssignment, User
+    from caunoi.geo.models import Unit
+    from tests.conftest import login_as
+
+    ZaloAccount.objects.all().delete()  # connect from scratch
+    admin = User.objects.create_user(username="tinh.admin", password="x-correct-horse-42")
+    RoleAssignment.objects.create(user=admin, role="province_admin", unit=Unit.objects.get(code="08"))
+    browser = login_as(DjangoClient(), admin)
+
+    start = browser.post("/channels/zalo/connect/", {"unit": Unit.objects.get(code="08").pk})
+    assert start.status_code == 302 and start["Location"].startswith(emulator.url)
+    # The OA admin presses "Cho phép" on Zalo's page; Zalo redirects back with a single-use code.
+    consent_url = httpx.URL(start["Location"])
+    page = httpx.get(consent_url)
+    assert page.status_code == 200 and "Cho phép" in page.text
+    allow = httpx.post(f"{emulator.url}/v4/oa/permission", data=dict(consent_url.params))
+    back = allow.headers["location"]
+    assert "/channels/zalo/callback/" in back
+    done = browser.get("/channels/zalo/callback/?" + back.split("?", 1)[1])
+    assert done.status_code == 302
+    account = ZaloAccount.objects.get()
+    assert account.status == "connected" and account.access_token_encrypted
+    assert account.access_token_encrypted.startswith("gAAAA")  # Fernet: stored encrypted, not as issued
+
+    # A follower writes in, so the consultation window is open; then the officer test-sends.
+    httpx.post(
+        f"{emulator.url}/_admin/drive",
+        json={"events": 1, "rate_per_second": 100, "kinds": {"user_send_text": 1}, "wait": True},
+        timeout=10,
+    )
+    deadline = time.monotonic() + 10
+    while not WebhookEvent.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process_all()
+    identity = ChannelIdentity.objects.get()
+    sent = browser.post(
+        f"/channels/zalo/{account.pk}/test-send/", {"identity": identity.pk, "text": "Xin chào"}
+    )
+    assert sent.status_code == 302
+    message = SentMessage.objects.get()
+
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        process_all()
+        message.refresh_from_db()
+        if message.status == "seen":
+            break
+        time.sleep(0.1)
+    assert message.delivered_at is not None
+    assert message.status == "seen"
+    assert httpx.get(f"{emulator.url}/_admin/messages").json()["total"] == 1  # sent exactly once

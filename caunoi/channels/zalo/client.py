@@ -51,6 +51,11 @@ FILE_MAX_BYTES = 5 * 1024 * 1024
 IMAGE_SIGNATURES = (b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")  # jpg, png
 FILE_EXTENSIONS = frozenset({"pdf", "doc", "docx", "csv"})
 
+# Transient codes of our own, for the delivery engine's at-most-once policy: NOT_SENT never reached
+# Zalo; after NO_ANSWER (read timeout, dropped connection) Zalo may have taken the message.
+NOT_SENT = "not-sent"
+NO_ANSWER = "no-answer"
+
 FREE_WINDOW = dt.timedelta(hours=48)
 CS_WINDOW = dt.timedelta(days=7)
 
@@ -132,10 +137,10 @@ class ZaloHttp:
                 headers=headers,
                 timeout=self.timeout,
             )
-        except httpx.TimeoutException as exc:
-            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, "timeout", f"{type(exc).__name__}: {exc}"))
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, NOT_SENT, f"{type(exc).__name__}: {exc}"))
         except httpx.HTTPError as exc:
-            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, "network", f"{type(exc).__name__}: {exc}"))
+            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, NO_ANSWER, f"{type(exc).__name__}: {exc}"))
         remain = as_int(response.headers.get("X-RateLimit-Remain"))
         if remain is not None:
             self.rate_limit_remain = remain

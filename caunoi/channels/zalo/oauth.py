@@ -110,7 +110,8 @@ def authorization_url(
 
 def parse_callback(query: Mapping[str, str], *, expected_state: str) -> AuthorizationCallback:
     """Check the redirect back from Zalo (``?code=…&oa_id=…&state=…``) before spending its code."""
-    if not expected_state or not hmac.compare_digest(query.get("state", ""), expected_state):
+    given = query.get("state", "").encode("utf-8", "replace")
+    if not expected_state or not hmac.compare_digest(given, expected_state.encode()):
         raise OAuthError(
             None, "state_mismatch", "the callback's state is not ours", error_class=ErrorClass.REAUTH
         )
