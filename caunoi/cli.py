@@ -104,8 +104,8 @@ def demo(host: str, port: int) -> None:
                 "2",
             ],
             "worker": [sys.executable, "-m", "caunoi.cli", "worker"],
-            # The Zalo emulator plays Zalo for the demo; the OA connection and its webhook come with
-            # the channels issue, and until then it only serves its own API and admin pages.
+            # The Zalo emulator plays Zalo for the demo: its followers write in through the webhook.
+            # Until an officer connects the OA (Channels page), their events wait and are then replayed.
             "zalo": [
                 sys.executable,
                 "-m",
@@ -115,6 +115,10 @@ def demo(host: str, port: int) -> None:
                 host,
                 "--port",
                 str(DEMO_EMULATOR_PORT),
+                "--webhook-url",
+                f"http://{host}:{port}/webhooks/zalo",
+                "--drive-per-minute",
+                "6",
             ],
         }
     )
@@ -303,6 +307,13 @@ def manage(args: tuple[str, ...]) -> None:
 @click.option(
     "--time-factor", default=1.0, show_default=True, type=float, help="Divides retry and receipt delays."
 )
+@click.option(
+    "--drive-per-minute",
+    default=0.0,
+    show_default=True,
+    type=float,
+    help="Keep followers writing in: this many webhook events a minute (the demo uses a few).",
+)
 def zalo_emulator(
     host: str,
     port: int,
@@ -316,6 +327,7 @@ def zalo_emulator(
     province: str,
     rate_limit_per_minute: int,
     time_factor: float,
+    drive_per_minute: float,
 ) -> None:
     """Run a stand-in for Zalo (OAuth, OA API, ZNS, webhooks) until Ctrl-C; no Django needed."""
     from caunoi.channels.zalo.emulator import EmulatorConfig, ZaloEmulator
@@ -344,6 +356,16 @@ def zalo_emulator(
     click.echo(f"  app_id {config.app_id}   app secret {config.app_secret}")
     click.echo(f"  oa_id {config.oa_id}   OA secret key {config.oa_secret_key}")
     click.echo(f"  Webhooks to: {webhook_url or '(none; set --webhook-url)'}   Stop with Ctrl-C.")
+    if drive_per_minute > 0 and webhook_url:
+        import threading
+
+        # Daemon thread: it ends with the process; its events go through the normal signed sender.
+        threading.Thread(
+            target=emulator.drive,
+            kwargs={"events": 10**9, "rate_per_second": drive_per_minute / 60},
+            daemon=True,
+        ).start()
+        click.echo(f"  Followers write in: {drive_per_minute:g} events a minute.")
     try:
         emulator.serve_forever()
     except KeyboardInterrupt:
