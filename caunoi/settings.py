@@ -186,7 +186,7 @@ if REDIS_URL:
 else:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     HUEY = {
-        "huey_class": "huey.SqliteHuey",
+        "huey_class": "caunoi.core.queue.SqliteHuey",  # synchronous=NORMAL, as the main database
         "name": _HUEY_NAME,
         "filename": os.environ.get("CAUNOI_HUEY_FILE", str(VAR_DIR / "huey.sqlite3")),
         "immediate": _env_bool("CAUNOI_HUEY_IMMEDIATE", False),
@@ -326,6 +326,9 @@ CAUNOI_EMAIL_FROM = os.environ.get("CAUNOI_EMAIL_FROM", "Cầu Nối <no-reply@l
 DEFAULT_FROM_EMAIL = CAUNOI_EMAIL_FROM
 # Where List-Unsubscribe points (a signed token is appended); without it only the mailto: form is offered.
 CAUNOI_EMAIL_UNSUBSCRIBE_URL = os.environ.get("CAUNOI_EMAIL_UNSUBSCRIBE_URL", "")
+# The shared secret an MTA pipe or forwarding service sends in X-Caunoi-Secret with each bounce it posts
+# to /webhooks/email-bounce; without it every bounce is refused.
+CAUNOI_EMAIL_BOUNCE_SECRET = os.environ.get("CAUNOI_EMAIL_BOUNCE_SECRET", "")
 
 
 def _env_decimal(name: str, default: str) -> Decimal:
@@ -433,6 +436,23 @@ def _content_languages() -> list[tuple[str, str]]:
 
 # Languages a citizen may choose for the content they receive (chosen by them, never inferred).
 CAUNOI_CONTENT_LANGUAGES = _content_languages()
+
+# Public web pages (issue 3): how long browsers and proxies may keep them, who may frame the contact
+# form (origins like https://xa-abc.tuyenquang.gov.vn; none means only our own pages), and the contact
+# form's rate limits per client address and per unit, each per hour.
+CAUNOI_PUBLIC_CACHE_SECONDS = _env_int("CAUNOI_PUBLIC_CACHE_SECONDS", 60)
+CAUNOI_EMBED_ALLOWED_ORIGINS = _env_list("CAUNOI_EMBED_ALLOWED_ORIGINS", [])
+for _origin in CAUNOI_EMBED_ALLOWED_ORIGINS:
+    _parts = urlsplit(_origin)
+    if _parts.scheme not in {"http", "https"} or not _parts.netloc or _parts.path not in {"", "/"}:
+        raise ImproperlyConfigured(
+            f"CAUNOI_EMBED_ALLOWED_ORIGINS holds {_origin!r}: give origins like https://xa.example.gov.vn"
+        )
+CAUNOI_EMBED_ALLOWED_ORIGINS = [o.rstrip("/") for o in CAUNOI_EMBED_ALLOWED_ORIGINS]
+CAUNOI_CONTACT_LIMIT_PER_CLIENT = _env_int("CAUNOI_CONTACT_LIMIT_PER_CLIENT", 5)
+CAUNOI_CONTACT_LIMIT_PER_UNIT = _env_int("CAUNOI_CONTACT_LIMIT_PER_UNIT", 200)
+if CAUNOI_CONTACT_LIMIT_PER_CLIENT < 1 or CAUNOI_CONTACT_LIMIT_PER_UNIT < 1:
+    raise ImproperlyConfigured("CAUNOI_CONTACT_LIMIT_PER_CLIENT and _PER_UNIT must be 1 or more")
 
 LOGGING: dict[str, Any] = {
     "version": 1,

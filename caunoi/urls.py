@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("webhooks/", include("caunoi.channels.webhook_urls")),
     path("channels/", include("caunoi.channels.urls")),
+    path("p/", include("caunoi.channels.public_urls")),
     path("healthz", healthz, name="healthz"),
     path("i18n/setlang/", public(set_language), name="set_language"),
     path(f"{settings.CAUNOI_ADMIN_PATH}/", admin.site.urls),

@@ -176,9 +176,10 @@ def _returned_headers(report: Message) -> Message | None:
     return None
 
 
-def _when(value: str | None) -> dt.datetime | None:
+def _when(value: object) -> dt.datetime | None:
+    """A header date; 8-bit junk in it comes as a ``Header`` object, hence ``str``."""
     try:
-        return parsedate_to_datetime(value) if value else None
+        return parsedate_to_datetime(str(value)) if value else None
     except (TypeError, ValueError):
         return None
 

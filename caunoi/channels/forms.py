@@ -3,8 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from caunoi.channels import web
+from caunoi.channels.models import WebPostPriority
+from caunoi.citizens.consent_texts import consent_wording
+from caunoi.citizens.models import ConsentPurpose
+from caunoi.core.errors import ApplicationError
 from caunoi.geo.models import Unit
 
 
@@ -28,3 +35,102 @@ class TestSendForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         initial=_("Hello! This is a test message from Cầu Nối."),
     )
+
+
+class WebPostForm(forms.Form):
+    unit = forms.ModelChoiceField(label=_("Published by"), queryset=Unit.objects.none())
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Plain text. Leave an empty line between paragraphs."),
+    )
+    language = forms.ChoiceField(label=_("Language"), choices=[])
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=WebPostPriority.choices,
+        help_text=_("Emergency announcements stay on top of the page for three days."),
+    )
+    with_audio = forms.BooleanField(
+        label=_("Also read it out for the village loudspeakers (audio in the loudspeaker feed)"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["language"].choices = settings.CAUNOI_CONTENT_LANGUAGES  # type: ignore[attr-defined]
+
+
+class ContactForm(forms.Form):
+    """Gửi phản ánh: the public contact form, with its honeypot and signed timestamp token."""
+
+    text = forms.CharField(
+        label=_("Your message"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        error_messages={
+            "required": _("Write your message."),
+            "max_length": _("Write at most %(limit_value)d characters (you wrote %(show_value)d)."),
+        },
+    )
+    place = forms.ModelChoiceField(
+        label=_("Your commune or village"),
+        queryset=Unit.objects.none(),
+        to_field_name="code",
+        error_messages={
+            "required": _("Choose your commune or village."),
+            "invalid_choice": _("Choose your commune or village from the list."),
+        },
+    )
+    display_name = forms.CharField(label=_("Your name (optional)"), max_length=120, required=False)
+    phone = forms.CharField(
+        label=_("Phone (optional)"),
+        max_length=20,
+        required=False,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(label=_("Email (optional)"), required=False)
+    consent_feedback = forms.BooleanField(
+        label="",
+        required=True,
+        error_messages={
+            "required": _("We can only pass your message to the officers if you agree that it is handled.")
+        },
+    )
+    consent_contact = forms.BooleanField(label="", required=False)
+    # The honeypot: hidden from people (and from screen readers), filled in by bots.
+    website = forms.CharField(
+        label=_("Leave this field empty"),
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+    token = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, unit: Unit, places: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.unit = unit
+        self.fields["place"].queryset = places  # type: ignore[attr-defined]
+        if unit.level == "commune":
+            self.fields["place"].initial = unit.code
+        self.fields["consent_feedback"].label = consent_wording(ConsentPurpose.FEEDBACK, get_language())
+        self.fields["consent_contact"].label = consent_wording(ConsentPurpose.CONTACT, get_language())
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("website"):
+            raise forms.ValidationError(
+                _("The form could not be sent. If you wrote in the field “Leave this field empty”, clear it.")
+            )
+        try:
+            web.contact_token_check(cleaned.get("token") or "", self.unit.code)
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from None
+        return cleaned
+
+    def consents(self) -> list[str]:
+        ticked = {
+            ConsentPurpose.FEEDBACK: self.cleaned_data.get("consent_feedback"),
+            ConsentPurpose.CONTACT: self.cleaned_data.get("consent_contact"),
+        }
+        return [purpose for purpose, given in ticked.items() if given]

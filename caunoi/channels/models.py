@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from caunoi.channels.base import ChannelKind
 
@@ -172,3 +173,91 @@ class SentMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel}:{self.provider_message_id}:{self.status}"
+
+
+class WebPostPriority(models.TextChoices):
+    """The three kinds of bulletin of Circular 39/2020/TT-BTTTT, shared with the loudspeaker feed."""
+
+    NORMAL = "normal", pgettext_lazy("bulletin priority", "Normal")
+    PRIORITY = "priority", pgettext_lazy("bulletin priority", "Priority")
+    EMERGENCY = "emergency", pgettext_lazy("bulletin priority", "Emergency")
+
+
+class AudioStatus(models.TextChoices):
+    NONE = "none", _("No audio")
+    PENDING = "pending", _("Being spoken")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class WebPostQuerySet(models.QuerySet["WebPost"]):
+    def published(self) -> WebPostQuerySet:
+        """What the public may see: published and not withdrawn."""
+        from django.utils import timezone
+
+        return self.filter(withdrawn_at__isnull=True, published_at__lte=timezone.now())
+
+    def with_audio(self) -> WebPostQuerySet:
+        return self.filter(audio_status=AudioStatus.READY).exclude(audio_path="")
+
+
+class WebPost(models.Model):
+    """Bài đăng công khai: an announcement a province or commune publishes on its public page, in its
+    RSS/Atom feeds and, with audio, in the loudspeaker feed. The body is plain text (paragraphs
+    separated by blank lines): it is always escaped, never rendered as HTML.
+    """
+
+    unit = models.ForeignKey(
+        "geo.Unit", verbose_name=_("published by"), related_name="web_posts", on_delete=models.PROTECT
+    )
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"))
+    language = models.CharField(_("language"), max_length=8, default="vi")
+    priority = models.CharField(
+        _("priority"), max_length=12, choices=WebPostPriority.choices, default=WebPostPriority.NORMAL
+    )
+    slug = models.SlugField(_("address"), max_length=80)
+    published_at = models.DateTimeField(_("published"), db_index=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    audio_status = models.CharField(
+        _("audio"), max_length=8, choices=AudioStatus.choices, default=AudioStatus.NONE
+    )
+    # Relative to MEDIA_ROOT ("loudspeaker/<sha256>.ogg"); the name is the hash of the script spoken.
+    audio_path = models.CharField(max_length=200, blank=True, db_index=True)
+    audio_mime = models.CharField(max_length=32, blank=True)
+    audio_bytes = models.PositiveIntegerField(null=True, blank=True)
+    audio_duration_seconds = models.FloatField(_("duration (seconds)"), null=True, blank=True)
+    audio_script = models.TextField(_("script read on air"), blank=True)
+    audio_error = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = WebPostQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-published_at", "-id"]
+        verbose_name = _("public announcement")
+        verbose_name_plural = _("public announcements")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "slug"], name="channels_webpost_slug_per_unit")
+        ]
+        indexes = [models.Index(fields=["unit", "withdrawn_at", "published_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def audio_filename(self) -> str:
+        return self.audio_path.rsplit("/", 1)[-1]
+
+    @property
+    def language_name(self) -> str:
+        return dict(settings.CAUNOI_CONTENT_LANGUAGES).get(self.language, self.language)
+
+    @property
+    def audio_duration_display(self) -> str:
+        """ "1:05" for 65 seconds, as players show it."""
+        seconds = round(self.audio_duration_seconds or 0)
+        return f"{seconds // 60}:{seconds % 60:02d}"

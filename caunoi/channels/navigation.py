@@ -16,3 +16,12 @@ def register() -> None:
             lambda request: viewer_of(request).can(Capability.MANAGE_CHANNELS),
         )
     )
+    register_nav(
+        NavItem(
+            "web_posts",
+            _("Public page"),
+            "channels:web_posts",
+            55,
+            lambda request: viewer_of(request).can(Capability.PUBLISH_WEB),
+        )
+    )

@@ -1,17 +1,24 @@
 """Channel write use-cases: take a webhook in, and turn each stored event into citizens' data.
 
-Receiving and processing are split on purpose. ``zalo_webhook_receive`` only verifies, stores the
-raw event once and queues its processing, so Zalo gets its HTTP 200 well within 2 s and a retry of
-the same event is a no-op. ``webhook_event_process`` does the rest in the worker and is idempotent.
+Receiving and processing are split on purpose. ``zalo_webhook_receive`` (and the SMS delivery-report
+and email-bounce receivers) only verify, store the raw event once and queue its processing, so the
+provider gets its HTTP 200 at once (Zalo wants it within 2 s) and a retry of the same event is a
+no-op. ``webhook_event_process`` does the rest in the worker, per channel, and is idempotent.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import datetime as dt
+import hmac
 import json
 import time
-from collections.abc import Mapping
+import uuid
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -19,14 +26,19 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from caunoi.channels import email, loudspeaker, sms, web
 from caunoi.channels.base import ChannelKind, ErrorClass, InboundEvent, InboundKind
 from caunoi.channels.models import (
+    AudioStatus,
     ChannelIdentity,
     InboundMessage,
     SentMessage,
     SentStatus,
     WebhookEvent,
+    WebPost,
+    WebPostPriority,
     ZaloAccount,
     ZaloAccountStatus,
 )
@@ -37,16 +49,17 @@ from caunoi.channels.zalo.oauth import REFRESH_MARGIN
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
 from caunoi.citizens.services import citizen_create, citizen_touch, consent_grant, consent_withdraw
 from caunoi.core.crypto import decrypt, encrypt
-from caunoi.core.errors import ApplicationError, InvalidState, ValidationFailed
+from caunoi.core.errors import ApplicationError, InvalidState, RateLimited, ValidationFailed
 from caunoi.core.phone import normalize_vn_phone
 from caunoi.core.queue import enqueue_on_commit
+from caunoi.core.ratelimit import RateLimitPolicy, client_key, rate_limit_take
 from caunoi.core.services import audit_record
 from caunoi.core.text import nfc
-from caunoi.geo.models import Unit
+from caunoi.geo.models import Unit, UnitLevel
 
 
 class WebhookRejected(ApplicationError):
-    """The request does not prove it comes from Zalo (bad, missing or stale signature)."""
+    """The request does not prove it comes from the provider (bad, missing or stale signature or secret)."""
 
     status = 401
 
@@ -89,52 +102,156 @@ def zalo_webhook_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> Webh
     except signature.SignatureError as exc:
         raise WebhookRejected(str(exc)) from None
     payload = verified.payload
-    event = zalo_events.parse_event(payload)
-    account = ZaloAccount.objects.filter(oa_id=_oa_id(payload)).first()
+    return _webhook_store(
+        event=zalo_events.parse_event(payload),
+        payload=payload,
+        event_name=str(payload.get("event_name", "")),
+        oa_id=_oa_id(payload),  # the worker links the account (see _event_account)
+    )
+
+
+def sms_delivery_report_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
+    """Verify and store one SMS delivery report; ``None`` when the gateway repeats a report we hold."""
     try:
-        with transaction.atomic():
+        event = sms.parse_delivery_report(raw_body, headers, settings.CAUNOI_SMS_DLR_SECRET)
+    except sms.DeliveryReportRejected as exc:
+        raise WebhookRejected(exc.message) from None
+    return _webhook_store(event=event, payload=event.raw, event_name=event.message_type or event.kind)
+
+
+def email_bounce_receive(*, raw_body: bytes, headers: Mapping[str, str]) -> WebhookEvent | None:
+    """Store one delivery status notification (RFC 3464) as the MTA passed it on.
+
+    ``None`` when nothing new is kept: the same DSN again, or mail in the bounce mailbox that is not a
+    DSN at all (auto-replies, spam), which is acknowledged so the sender does not retry it.
+    """
+    secret = str(settings.CAUNOI_EMAIL_BOUNCE_SECRET)
+    offered = next((v for k, v in headers.items() if k.lower() == "x-caunoi-secret"), "")
+    if not secret or not hmac.compare_digest(offered.encode(), secret.encode()):  # no secret: refuse all
+        raise WebhookRejected(_("Bounce refused: wrong or missing shared secret."))
+    event = email.parse_bounce(raw_body)
+    if event is None:
+        return None
+    return _webhook_store(
+        event=event, payload=_dsn_payload(raw_body), event_name=f"dsn_{event.raw.get('action') or 'unknown'}"
+    )
+
+
+def _dsn_payload(raw: bytes) -> dict[str, str]:
+    """The whole DSN, readable when it is plain text (nearly always), else base64 so no byte is lost."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = ""
+    if text and "\x00" not in text:  # PostgreSQL's jsonb refuses NUL
+        return {"dsn": text}
+    return {"dsn_base64": base64.b64encode(raw).decode("ascii")}
+
+
+def _dsn_bytes(payload: Mapping[str, Any]) -> bytes:
+    if "dsn" in payload:
+        return str(payload["dsn"]).encode("utf-8")
+    return base64.b64decode(str(payload.get("dsn_base64", "")))
+
+
+def _webhook_store(
+    *, event: InboundEvent, payload: dict[str, Any], event_name: str, oa_id: str = ""
+) -> WebhookEvent | None:
+    """Keep the raw event once (unique on its provider id) and queue its processing once committed.
+
+    ``None`` when the provider sent an event we already hold: the caller acknowledges it all the same.
+    The event row is the only write the acknowledgement waits for, and nothing is read first: the
+    worker links the OA's account. Outside a transaction it is one INSERT that commits by itself (no
+    BEGIN/COMMIT round trips; on SQLite the write lock is held for that statement only); inside one
+    (a caller's atomic block, a test) a savepoint keeps a duplicate from spoiling it.
+    """
+    dedupe_key = event.external_event_id[:128]
+    try:
+        with _savepoint_if_in_transaction():
             stored = WebhookEvent.objects.create(
                 channel=event.channel,
-                account=account,
-                oa_id=_oa_id(payload)[:32],
-                dedupe_key=event.external_event_id[:128],
-                event_name=str(payload.get("event_name", ""))[:64],
+                oa_id=oa_id[:32],
+                dedupe_key=dedupe_key,
+                event_name=event_name[:64],
                 payload=payload,
             )
-            if account is not None:
-                ZaloAccount.objects.filter(pk=account.pk).update(last_webhook_at=timezone.now())
-            from caunoi.channels.tasks import webhook_event_process_task
-
-            enqueue_on_commit(webhook_event_process_task, stored.pk)
     except IntegrityError:
-        return None  # Zalo retried an event we already hold: acknowledge, do nothing twice
+        if not WebhookEvent.objects.filter(channel=event.channel, dedupe_key=dedupe_key).exists():
+            raise  # not a retry: never acknowledge what was not kept
+        return None  # a retry of an event we already hold: acknowledge, do nothing twice
+    from caunoi.channels.tasks import webhook_event_process_task
+
+    enqueue_on_commit(webhook_event_process_task, stored.pk)  # at once when the row is already committed
     return stored
+
+
+def _savepoint_if_in_transaction() -> contextlib.AbstractContextManager[object]:
+    connection = transaction.get_connection()
+    return transaction.atomic() if connection.in_atomic_block else contextlib.nullcontext()
 
 
 def webhook_event_process(*, stored: WebhookEvent) -> None:
     """Apply one stored event. Safe to run twice: every write is keyed on the provider's ids."""
     if stored.processed_at is not None:
         return
-    event = zalo_events.parse_event(stored.payload)
     with transaction.atomic():
         locked = WebhookEvent.objects.select_for_update().get(pk=stored.pk)
         if locked.processed_at is not None:
             return
         locked.attempts += 1
         try:
-            _apply(event, locked.account)
+            event = _stored_event(locked)
+            if event is not None:
+                _apply(event, _event_account(locked))
         except ApplicationError as exc:
             locked.error = exc.message[:300]
         else:
             locked.error = ""
         locked.processed_at = timezone.now()
-        locked.save(update_fields=["attempts", "error", "processed_at"])
+        locked.save(update_fields=["account", "attempts", "error", "processed_at"])
+
+
+# The settings page shows when the OA last called; writing it for every event would make the account
+# row the one every worker waits for, for a figure nobody reads to the second.
+LAST_WEBHOOK_PRECISION = dt.timedelta(seconds=10)
+
+
+def _event_account(stored: WebhookEvent) -> ZaloAccount | None:
+    """The Official Account a Zalo event belongs to, linked here rather than when it is received, so
+    that acknowledging Zalo stays one INSERT; its "last webhook received" is kept here too."""
+    if stored.account_id is not None or stored.channel not in (ChannelKind.ZALO, ChannelKind.ZNS):
+        return stored.account
+    account = ZaloAccount.objects.filter(oa_id=stored.oa_id).first() if stored.oa_id else None
+    if account is None:
+        return None  # not connected (yet): kept with an error, replayed by zalo_account_connect
+    stored.account = account
+    seen = account.last_webhook_at
+    if seen is None or seen < stored.received_at - LAST_WEBHOOK_PRECISION:
+        ZaloAccount.objects.filter(pk=account.pk).filter(
+            Q(last_webhook_at__isnull=True) | Q(last_webhook_at__lt=stored.received_at)
+        ).update(last_webhook_at=stored.received_at)
+    return account
+
+
+def _stored_event(stored: WebhookEvent) -> InboundEvent | None:
+    """The event a stored payload holds, parsed by its channel's own parser."""
+    if stored.channel == ChannelKind.SMS:
+        return sms.delivery_report_event(stored.payload)
+    if stored.channel == ChannelKind.EMAIL:
+        try:
+            raw = _dsn_bytes(stored.payload)
+        except (binascii.Error, ValueError):
+            raise ValidationFailed(_("The stored bounce cannot be read.")) from None
+        return email.parse_bounce(raw)
+    return zalo_events.parse_event(stored.payload)  # Zalo OA and ZNS
 
 
 def _apply(event: InboundEvent, account: ZaloAccount | None) -> None:
     if event.kind in (InboundKind.DELIVERED, InboundKind.SEEN, InboundKind.FAILED):
         _update_sent(event)
         return
+    if event.channel not in (ChannelKind.ZALO, ChannelKind.ZNS):
+        return  # e.g. an interim SMS report ("enroute"): no outcome yet
     if event.kind not in (
         InboundKind.FOLLOW,
         InboundKind.UNFOLLOW,
@@ -258,8 +375,9 @@ def _update_sent(event: InboundEvent) -> None:
     elif event.kind == InboundKind.SEEN:
         qs.filter(seen_at__isnull=True).update(seen_at=when)
         qs.exclude(status=SentStatus.FAILED).update(status=SentStatus.SEEN)
-    else:
-        qs.update(status=SentStatus.FAILED, error_code=event.error.code if event.error else "")
+    elif event.error is None or event.error.error_class == ErrorClass.PERMANENT:
+        qs.update(status=SentStatus.FAILED, error_code=(event.error.code if event.error else "")[:32])
+    # else a delay (an email DSN "delayed", 4.x.x): the provider keeps trying, so nothing is final yet
 
 
 # Connecting an Official Account and keeping its tokens fresh --------------------------------------
@@ -466,3 +584,296 @@ def zalo_test_send(*, account: ZaloAccount, identity: ChannelIdentity, text: str
         )
         audit_record(actor=actor, action="zalo.test_send", obj=account, unit=account.unit)
     return sent
+
+
+# The public web channel: announcements and the contact form ---------------------------------------
+
+TITLE_MAX, BODY_MAX, CONTACT_TEXT_MAX = 200, 20_000, 2000
+WEB_CONSENTS = (ConsentPurpose.FEEDBACK, ConsentPurpose.CONTACT)
+
+
+def _plain_text(text: str) -> str:
+    """NFC, one kind of line break, no trailing spaces: the body is shown as typed, paragraphs kept."""
+    lines = nfc(text).replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    return "\n".join(line.rstrip() for line in lines).strip()
+
+
+def _unique_slug(unit: Unit, title: str) -> str:
+    base = web.slug_base(title)
+    taken = set(WebPost.objects.filter(unit=unit, slug__startswith=base).values_list("slug", flat=True))
+    taken |= web.RESERVED_SLUGS
+    slug, n = base, 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def web_post_publish(
+    *,
+    unit: Unit,
+    title: str,
+    body: str,
+    language: str = "vi",
+    priority: str = WebPostPriority.NORMAL,
+    actor: Any,
+    with_audio: bool = False,
+) -> WebPost:
+    """Đăng thông báo công khai: on the unit's public page and feeds at once; with audio, the
+    loudspeaker script is spoken by the worker after the commit and the post joins the loudspeaker feed.
+    """
+    if unit.level not in (UnitLevel.PROVINCE, UnitLevel.COMMUNE) or not unit.is_active:
+        raise ValidationFailed(_("Announcements are published by a province or a commune."), field="unit")
+    title = " ".join(nfc(title).split())
+    body = _plain_text(body)
+    if not title:
+        raise ValidationFailed(_("Write a title."), field="title")
+    if len(title) > TITLE_MAX:
+        raise ValidationFailed(_("Keep the title under %(n)d characters.") % {"n": TITLE_MAX}, field="title")
+    if not body:
+        raise ValidationFailed(_("Write the announcement."), field="body")
+    if len(body) > BODY_MAX:
+        raise ValidationFailed(_("Keep the text under %(n)d characters.") % {"n": BODY_MAX}, field="body")
+    if language not in dict(settings.CAUNOI_CONTENT_LANGUAGES):
+        raise ValidationFailed(_("Unknown language."), field="language")
+    if priority not in WebPostPriority.values:
+        raise ValidationFailed(_("Unknown priority."), field="priority")
+    with transaction.atomic():
+        for _attempt in range(3):
+            try:
+                with transaction.atomic():
+                    post = WebPost.objects.create(
+                        unit=unit,
+                        title=title,
+                        body=body,
+                        language=language,
+                        priority=priority,
+                        slug=_unique_slug(unit, title),
+                        published_at=timezone.now(),
+                        audio_status=AudioStatus.PENDING if with_audio else AudioStatus.NONE,
+                        created_by=actor if getattr(actor, "pk", None) else None,
+                    )
+                break
+            except IntegrityError:
+                continue  # another post took the same address a moment ago; take the next one
+        else:
+            raise InvalidState(_("Could not give the announcement an address; publish it again."))
+        audit_record(
+            actor=actor,
+            action="web_post.publish",
+            obj=post,
+            unit=unit,
+            after={"priority": priority, "language": language, "audio": with_audio},
+        )
+        if with_audio:
+            from caunoi.channels.tasks import web_post_audio_task
+
+            enqueue_on_commit(web_post_audio_task, post.pk)
+    return post
+
+
+def web_post_withdraw(*, post: WebPost, actor: Any) -> WebPost:
+    """Gỡ thông báo: gone from the page and every feed; the row stays for the record."""
+    with transaction.atomic():
+        locked = WebPost.objects.select_for_update().select_related("unit").get(pk=post.pk)
+        if locked.withdrawn_at is not None:
+            raise InvalidState(_("This announcement was already withdrawn."))
+        locked.withdrawn_at = timezone.now()
+        locked.save(update_fields=["withdrawn_at"])
+        audit_record(actor=actor, action="web_post.withdraw", obj=locked, unit=locked.unit)
+    return locked
+
+
+def web_post_audio_synthesize(*, post: WebPost) -> WebPost:
+    """Đọc bản tin: speak the post's loudspeaker script into MEDIA_ROOT/loudspeaker/.
+
+    Speaking takes seconds, so it runs outside any transaction; the file is named by the script's
+    hash, so the same bulletin is spoken once however often it is asked for.
+    """
+    post = WebPost.objects.select_related("unit").get(pk=post.pk)
+    if post.withdrawn_at is not None or post.audio_status == AudioStatus.READY:
+        return post
+    script = loudspeaker.bulletin_script(
+        post.title, post.body, priority=post.priority, unit_name=post.unit.name, language=post.language
+    )
+    try:
+        audio = loudspeaker.synthesize(script, Path(settings.MEDIA_ROOT) / web.LOUDSPEAKER_DIR)
+    except loudspeaker.SpeechSynthesisFailed as exc:
+        with transaction.atomic():
+            WebPost.objects.filter(pk=post.pk).update(
+                audio_status=AudioStatus.FAILED, audio_error=exc.message[:300]
+            )
+            audit_record(
+                actor=None,
+                action="web_post.audio_failed",
+                obj=post,
+                unit=post.unit,
+                after={"error": exc.message[:200]},
+            )
+        raise
+    with transaction.atomic():
+        post.audio_status = AudioStatus.READY
+        post.audio_path = f"{web.LOUDSPEAKER_DIR}/{audio.path.name}"
+        post.audio_mime = audio.mime
+        post.audio_bytes = audio.bytes
+        post.audio_duration_seconds = audio.duration_seconds
+        post.audio_script = script
+        post.audio_error = ""
+        post.save(
+            update_fields=[
+                "audio_status",
+                "audio_path",
+                "audio_mime",
+                "audio_bytes",
+                "audio_duration_seconds",
+                "audio_script",
+                "audio_error",
+            ]
+        )
+        audit_record(
+            actor=None,
+            action="web_post.audio",
+            obj=post,
+            unit=post.unit,
+            after={"seconds": audio.duration_seconds, "bytes": audio.bytes},
+        )
+    return post
+
+
+def _take(policy: RateLimitPolicy, key: str, *, whole_unit: bool) -> None:
+    decision = rate_limit_take(policy, key)
+    if decision.allowed:
+        return
+    minutes = max(1, round(decision.retry_after / 60))
+    if whole_unit:
+        message = ngettext(
+            "This unit is receiving very many messages right now. "
+            "Please wait about %(minutes)d minute and send again.",
+            "This unit is receiving very many messages right now. "
+            "Please wait about %(minutes)d minutes and send again.",
+            minutes,
+        )
+    else:
+        message = ngettext(
+            "Too many messages were sent from your connection in a short time. "
+            "Please wait about %(minutes)d minute and send again.",
+            "Too many messages were sent from your connection in a short time. "
+            "Please wait about %(minutes)d minutes and send again.",
+            minutes,
+        )
+    raise RateLimited(message % {"minutes": minutes})
+
+
+def web_contact_submit(
+    *,
+    unit: Unit,
+    place: Unit,
+    text: str,
+    display_name: str = "",
+    phone: str = "",
+    email: str = "",
+    consents: Collection[str],
+    client_address: str,
+    language: str = "vi",
+) -> InboundMessage:
+    """Gửi phản ánh qua trang công khai: the resident becomes a citizen of the commune or village they
+    chose (anonymous if they left no contact), with exactly the consents they ticked, and their words
+    an inbound web message for the commune's inbox.
+    """
+    text = _plain_text(text)
+    if not text:
+        raise ValidationFailed(_("Write your message."), field="text")
+    if len(text) > CONTACT_TEXT_MAX:
+        raise ValidationFailed(
+            _("Write at most %(limit)d characters (you wrote %(count)d).")
+            % {"limit": CONTACT_TEXT_MAX, "count": len(text)},
+            field="text",
+        )
+    if not (place.path.startswith(unit.path) and place.level in (UnitLevel.COMMUNE, UnitLevel.VILLAGE)):
+        raise ValidationFailed(_("Choose your commune or village from the list."), field="place")
+    consents = set(consents)
+    if unknown := consents - set(WEB_CONSENTS):
+        raise ValidationFailed(_("Unknown purpose: %(purpose)s.") % {"purpose": sorted(unknown)[0]})
+    if ConsentPurpose.FEEDBACK not in consents:
+        raise ValidationFailed(
+            _("We can only pass your message to the officers if you agree that it is handled."),
+            field="consent_feedback",
+        )
+    if ConsentPurpose.CONTACT in consents and not (phone.strip() or email.strip()):
+        raise ValidationFailed(
+            _("To be contacted back, give a phone number or an email address."), field="phone"
+        )
+    with transaction.atomic():
+        _take(web.CONTACT_PER_CLIENT, client_key(client_address), whole_unit=False)
+        _take(web.CONTACT_PER_UNIT, unit.code, whole_unit=True)
+        citizen = citizen_create(
+            home_unit=place,
+            display_name=display_name,
+            phone=phone,
+            email=email,
+            consents=[p for p in WEB_CONSENTS if p in consents],
+            consent_source=ConsentSource.WEB,
+            consent_language=language,
+            actor=None,
+        )
+        message = InboundMessage.objects.create(
+            citizen=citizen,
+            channel=ChannelKind.WEB,
+            provider_message_id=uuid.uuid4().hex,
+            message_type="text",
+            text=text,
+            occurred_at=timezone.now(),
+        )
+        audit_record(
+            actor=None,
+            actor_label="web",
+            action="web.contact",
+            obj=message,
+            unit=place,
+            after={"anonymous": not (citizen.phone or citizen.email), "consents": sorted(consents)},
+        )
+    return message
+
+
+def zalo_followers_backfill(*, account: ZaloAccount, actor: Any) -> int:
+    """Đồng bộ người quan tâm: mark every follower the list API can reach (about 10,000 at most).
+
+    Follow and unfollow webhooks keep the list current; this only fills in people who followed
+    before the OA was connected. New followers become residents of the OA's unit with no consent
+    recorded: following before we knew them is not a consent we saw given.
+    """
+    token = zalo_access_token(account=account)
+    known = 0
+    try:
+        with ZaloClient(token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
+            for page in client.user_list(is_follower=True):
+                with transaction.atomic():
+                    existing = set(
+                        ChannelIdentity.objects.filter(
+                            channel=ChannelKind.ZALO, account=account, external_id__in=page.user_ids
+                        ).values_list("external_id", flat=True)
+                    )
+                    ChannelIdentity.objects.filter(
+                        channel=ChannelKind.ZALO, account=account, external_id__in=existing
+                    ).update(follows=True)
+                    for user_id in page.user_ids:
+                        if user_id not in existing:
+                            citizen = citizen_create(home_unit=account.unit, actor=None)
+                            ChannelIdentity.objects.create(
+                                citizen=citizen,
+                                channel=ChannelKind.ZALO,
+                                account=account,
+                                external_id=user_id,
+                                follows=True,
+                            )
+                    known += len(page.user_ids)
+    except ZaloApiError as exc:
+        raise InvalidState(_("Zalo refused the follower list: %(reason)s") % {"reason": exc}) from None
+    audit_record(
+        actor=actor,
+        action="zalo.followers_backfill",
+        obj=account,
+        unit=account.unit,
+        after={"followers": known},
+    )
+    return known

@@ -5,9 +5,15 @@ import datetime as dt
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
-from caunoi.channels.models import WebhookEvent
+from caunoi.channels.loudspeaker import SpeechEngineMissing
+from caunoi.channels.models import WebhookEvent, WebPost, ZaloAccount
 from caunoi.channels.selectors import webhook_events_stuck
-from caunoi.channels.services import webhook_event_process, zalo_tokens_refresh_due
+from caunoi.channels.services import (
+    web_post_audio_synthesize,
+    webhook_event_process,
+    zalo_followers_backfill,
+    zalo_tokens_refresh_due,
+)
 
 
 @db_task(retries=5, retry_delay=10)
@@ -30,3 +36,25 @@ def webhook_events_requeue() -> None:
 def zalo_tokens_refresh() -> None:
     """Refresh access tokens before they expire (~25 h), so sends never wait on it."""
     zalo_tokens_refresh_due()
+
+
+@db_task(retries=2, retry_delay=30)
+def web_post_audio_task(post_id: int) -> None:
+    """Speak a public announcement for the loudspeaker feed; a missing engine is not worth retrying."""
+    post = WebPost.objects.filter(pk=post_id).first()
+    if post is None:
+        return
+    try:
+        web_post_audio_synthesize(post=post)
+    except SpeechEngineMissing:
+        return  # recorded on the post, which says so on the Public page; other failures are retried
+
+
+@db_task(retries=2, retry_delay=60)
+def zalo_followers_backfill_task(account_id: int, actor_id: int | None) -> None:
+    from caunoi.accounts.models import User
+
+    account = ZaloAccount.objects.filter(pk=account_id).first()
+    if account is not None:
+        actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
+        zalo_followers_backfill(account=account, actor=actor)

@@ -2,20 +2,33 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from caunoi.channels import selectors, services
-from caunoi.channels.forms import ConnectForm, TestSendForm
+from caunoi.channels.forms import ConnectForm, TestSendForm, WebPostForm
+from caunoi.channels.models import WebPostPriority
 from caunoi.core.access import capability_required, public
 from caunoi.core.errors import ApplicationError, NotFound
 from caunoi.core.permissions import Capability, viewer_of
 from caunoi.geo.models import Unit
+
+
+def _webhook_problem(exc: ApplicationError) -> JsonResponse:
+    """Providers get problem+json; a body we cannot read is their 400, not a form's 422."""
+    status = 400 if exc.status == 422 else exc.status
+    return JsonResponse(
+        {"type": "about:blank", "title": str(exc.title), "status": status, "detail": exc.message},
+        status=status,
+        content_type="application/problem+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 @public
@@ -26,14 +39,35 @@ def zalo_webhook(request: HttpRequest) -> JsonResponse:
     try:
         stored = services.zalo_webhook_receive(raw_body=request.body, headers=request.headers)
     except ApplicationError as exc:
-        status = 400 if exc.status == 422 else exc.status
-        return JsonResponse(
-            {"type": "about:blank", "title": str(exc.title), "status": status, "detail": exc.message},
-            status=status,
-            content_type="application/problem+json",
-            json_dumps_params={"ensure_ascii": False},
-        )
+        return _webhook_problem(exc)
     return JsonResponse({"received": True, "duplicate": stored is None})
+
+
+@public
+@csrf_exempt
+@require_POST
+def sms_delivery_report(request: HttpRequest) -> JsonResponse:
+    """POST /webhooks/sms: the SMS gateway's delivery report, proved by the shared secret, stored once."""
+    try:
+        stored = services.sms_delivery_report_receive(raw_body=request.body, headers=request.headers)
+    except ApplicationError as exc:
+        return _webhook_problem(exc)
+    return JsonResponse({"received": True, "duplicate": stored is None})
+
+
+@public
+@csrf_exempt
+@require_POST
+def email_bounce(request: HttpRequest) -> JsonResponse:
+    """POST /webhooks/email-bounce: a raw DSN (RFC 822) from the MTA pipe or a forwarding service.
+
+    Mail that is not a DSN is acknowledged and dropped, so the sender does not keep retrying it.
+    """
+    try:
+        stored = services.email_bounce_receive(raw_body=request.body, headers=request.headers)
+    except ApplicationError as exc:
+        return _webhook_problem(exc)
+    return JsonResponse({"received": True, "stored": stored is not None})
 
 
 SESSION_KEY = "caunoi_zalo_connect"
@@ -109,6 +143,18 @@ def zalo_callback(request: HttpRequest) -> HttpResponse:
 
 @capability_required(Capability.MANAGE_CHANNELS)
 @require_POST
+def zalo_followers_backfill(request: HttpRequest, account_id: int) -> HttpResponse:
+    """Runs in the worker: the list API pages 50 users a call."""
+    account = selectors.access_zalo_account(viewer_of(request), account_id)
+    from caunoi.channels.tasks import zalo_followers_backfill_task
+
+    zalo_followers_backfill_task(account.pk, request.user.pk)
+    messages.success(request, _("Fetching the follower list; the count below grows as it arrives."))
+    return redirect("channels:settings")
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
 def zalo_test_send(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.access_zalo_account(viewer_of(request), account_id)
     form = TestSendForm(request.POST)
@@ -125,3 +171,42 @@ def zalo_test_send(request: HttpRequest, account_id: int) -> HttpResponse:
     else:
         messages.success(request, _("Sent. Delivery and reading are shown below as Zalo reports them."))
     return redirect("channels:settings")
+
+
+@capability_required(Capability.PUBLISH_WEB)
+@require_http_methods(["GET", "POST"])
+def web_posts(request: HttpRequest) -> HttpResponse:
+    """Trang công khai: publish an announcement for one's units, and see or withdraw earlier ones."""
+    viewer = viewer_of(request)
+    form = WebPostForm(
+        request.POST or None,
+        units=selectors.web_publish_units(viewer=viewer),
+        initial={"language": "vi", "priority": WebPostPriority.NORMAL},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            post = services.web_post_publish(actor=request.user, **form.cleaned_data)
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+        else:
+            messages.success(request, _("Published: %(title)s.") % {"title": post.title})
+            return redirect("channels:web_posts")
+    page = Paginator(selectors.web_post_list(viewer=viewer), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "channels/web_posts.html",
+        {"form": form, "page": page, "home_units": selectors.web_home_units(viewer=viewer)},
+    )
+
+
+@capability_required(Capability.PUBLISH_WEB)
+@require_POST
+def web_post_withdraw(request: HttpRequest, post_id: int) -> HttpResponse:
+    post = selectors.access_web_post(viewer_of(request), post_id)
+    try:
+        services.web_post_withdraw(post=post, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Withdrawn: %(title)s.") % {"title": post.title})
+    return redirect("channels:web_posts")

@@ -7,4 +7,6 @@ from caunoi.channels import views
 app_name = "webhooks"
 urlpatterns = [
     path("zalo", views.zalo_webhook, name="zalo"),
+    path("sms", views.sms_delivery_report, name="sms"),
+    path("email-bounce", views.email_bounce, name="email_bounce"),
 ]

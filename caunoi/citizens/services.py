@@ -62,12 +62,15 @@ def citizen_create(
     preferred_language: str = "vi",
     consents: Iterable[str] = (),
     consent_source: str = ConsentSource.IN_PERSON,
+    consent_language: str = "vi",
     actor: Any,
 ) -> Citizen:
     """Ghi nhận người dân. Consents are only those the citizen actually gave; none is assumed.
 
     ``home_unit`` is a commune or village; a province means "commune not known yet" (someone who
     first wrote to the provincial Zalo OA), so province officers see them until the commune is set.
+    ``consent_language`` is the language the consent texts were shown in, so the stored wording is
+    the one the citizen read.
     """
     if home_unit.level not in (UnitLevel.PROVINCE, UnitLevel.COMMUNE, UnitLevel.VILLAGE):
         raise ValidationFailed(_("Choose the citizen's commune or village."), field="home_unit")
@@ -83,7 +86,13 @@ def citizen_create(
         )
         audit_record(actor=actor, action="citizen.create", obj=citizen, unit=home_unit)
         for purpose in consents:
-            consent_grant(citizen=citizen, purpose=purpose, source=consent_source, actor=actor)
+            consent_grant(
+                citizen=citizen,
+                purpose=purpose,
+                source=consent_source,
+                actor=actor,
+                language=consent_language,
+            )
     return citizen
 
 

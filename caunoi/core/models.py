@@ -66,3 +66,21 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RateLimitBucket(models.Model):
+    """One token bucket of a named rate limit (see caunoi.core.ratelimit), e.g. contact posts per client.
+
+    Kept in the database so every web process and worker machine draws from the same bucket.
+    """
+
+    policy = models.CharField(max_length=64)
+    key = models.CharField(max_length=128)
+    tokens = models.FloatField()
+    updated_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["policy", "key"], name="core_ratelimit_one_bucket")]
+
+    def __str__(self) -> str:
+        return f"{self.policy}:{self.key}={self.tokens:.2f}"

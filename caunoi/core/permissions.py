@@ -39,15 +39,23 @@ class Capability(StrEnum):
     MANAGE_RETENTION = "retention.manage"
     VIEW_AUDIT = "audit.view"
     MANAGE_CHANNELS = "channels.manage"
+    PUBLISH_WEB = "web.publish"  # đăng thông báo công khai: the public pages and the loudspeaker feed
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.PROVINCE_ADMIN: frozenset(Capability),
-    Role.EDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS}),
+    Role.EDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS, C.PUBLISH_WEB}),
     Role.APPROVER: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS}),
     Role.COMMUNE_OFFICER: frozenset(
-        {C.VIEW_DASHBOARD, C.VIEW_UNITS, C.MANAGE_VILLAGES, C.VIEW_CITIZENS, C.MANAGE_CITIZENS}
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_UNITS,
+            C.MANAGE_VILLAGES,
+            C.VIEW_CITIZENS,
+            C.MANAGE_CITIZENS,
+            C.PUBLISH_WEB,
+        }
     ),
     Role.REPORTER: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS}),
     Role.AUDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS, C.VIEW_AUDIT}),

@@ -23,8 +23,11 @@ def worker_heartbeat() -> None:
 # 19:40 UTC is 02:40 in Vietnam.
 @db_periodic_task(crontab(hour="19", minute="40"))
 def housekeeping() -> None:
-    """Drop expired sessions and login-attempt records older than the lockout window."""
+    """Drop expired sessions, login-attempt records older than the lockout window, full rate buckets."""
     from django.core.management import call_command
+
+    from caunoi.core.ratelimit import rate_limit_buckets_prune
 
     call_command("clearsessions")
     call_command("axes_reset_logs", age=30)
+    rate_limit_buckets_prune()

@@ -10,6 +10,7 @@ import datetime as dt
 import importlib
 import inspect
 import pkgutil
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 import caunoi
 from caunoi.accounts import services as accounts
 from caunoi.accounts.models import RoleAssignment
+from caunoi.channels import services as channels
 from caunoi.citizens import services as citizens
 from caunoi.citizens.models import Citizen
 from caunoi.core.models import AuditEvent
@@ -44,8 +46,20 @@ EXEMPT = {
     "caunoi.citizens.services.content_languages": "a read",
     "caunoi.citizens.services.retention_days": "a read",
     "caunoi.channels.services.zalo_webhook_receive": "stores the provider's raw event, itself the record",
+    "caunoi.channels.services.sms_delivery_report_receive": "stores the gateway's raw report, the record",
+    "caunoi.channels.services.email_bounce_receive": "stores the raw DSN, itself the record",
+    # The Zalo account services talk to Zalo, so their audit rows are asserted where the emulator runs:
+    # tests/channels/test_zalo_webhook.py (zalo.connect, zalo.token_refresh, zalo.test_send,
+    # zalo.followers_backfill).
+    "caunoi.channels.services.zalo_authorization_start": "builds a link; nothing is written",
+    "caunoi.channels.services.zalo_account_connect": "audited as zalo.connect, asserted with the emulator",
+    "caunoi.channels.services.zalo_access_token": "audited as zalo.token_refresh when it refreshes",
+    "caunoi.channels.services.zalo_tokens_refresh_due": "calls zalo_access_token for each due account",
+    "caunoi.channels.services.zalo_test_send": "audited as zalo.test_send, asserted with the emulator",
+    "caunoi.channels.services.zalo_followers_backfill": "audited as zalo.followers_backfill, asserted there",
     "caunoi.channels.services.webhook_event_process": (
-        "applies a citizen's own action; the citizen and consent services it calls are audited"
+        "applies a citizen's own action or a provider's delivery report; "
+        "the citizen and consent services it calls are audited"
     ),
 }
 
@@ -206,6 +220,42 @@ def _units_load(p: Personas) -> Expect:
     return Expect("units.load", p.province_admin, None)
 
 
+def _web_post_publish(p: Personas) -> Expect:
+    channels.web_post_publish(
+        unit=p.units["commune"], title="Lịch họp", body="Họp lúc 8h.", actor=p.commune_officer
+    )
+    return Expect("web_post.publish", p.commune_officer, p.units["commune"])
+
+
+def _web_post_withdraw(p: Personas) -> Expect:
+    post = channels.web_post_publish(
+        unit=p.units["sibling"], title="Tin", body="Tin.", actor=p.province_admin
+    )
+    channels.web_post_withdraw(post=post, actor=p.province_admin)
+    return Expect("web_post.withdraw", p.province_admin, p.units["sibling"])
+
+
+def _web_post_audio_synthesize(p: Personas) -> Expect:
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (`make audio-tools`)")
+    post = channels.web_post_publish(
+        unit=p.units["commune"], title="Loa", body="Bà con chú ý.", actor=p.commune_officer, with_audio=True
+    )
+    channels.web_post_audio_synthesize(post=post)
+    return Expect("web_post.audio", None, p.units["commune"], actor_label="system")
+
+
+def _web_contact_submit(p: Personas) -> Expect:
+    channels.web_contact_submit(
+        unit=p.units["commune"],
+        place=p.units["commune"],
+        text="Đèn đường hỏng.",
+        consents=["feedback"],
+        client_address="203.0.113.5",
+    )
+    return Expect("web.contact", None, p.units["commune"], actor_label="web")
+
+
 def _village_create(p: Personas) -> Expect:
     geo.village_create(commune=p.units["commune"], name="Thôn Nà Khà", actor=p.commune_officer)
     return Expect("village.create", p.commune_officer, p.units["commune"])
@@ -233,6 +283,10 @@ CASES: dict[str, Case] = {
     "caunoi.citizens.services.retention_apply_all": _retention_apply_all,
     "caunoi.geo.services.units_load": _units_load,
     "caunoi.geo.services.village_create": _village_create,
+    "caunoi.channels.services.web_post_publish": _web_post_publish,
+    "caunoi.channels.services.web_post_withdraw": _web_post_withdraw,
+    "caunoi.channels.services.web_post_audio_synthesize": _web_post_audio_synthesize,
+    "caunoi.channels.services.web_contact_submit": _web_contact_submit,
 }
 
 

@@ -20,6 +20,7 @@ from caunoi.channels.zalo.emulator import config as defaults
 from caunoi.channels.zalo.emulator.webhooks import signature
 from caunoi.citizens.models import Citizen, ConsentPurpose
 from caunoi.citizens.services import citizen_erase, citizen_export
+from caunoi.core.models import AuditEvent
 from tests.conftest import ensure_units
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,7 +49,11 @@ def account(zalo_settings):
 def emulator(live_server, account):
     emulator = ZaloEmulator(
         EmulatorConfig(
-            followers=20, seed=3, webhook_url=f"{live_server.url}/webhooks/zalo", time_factor=10_000
+            followers=20,
+            seed=3,
+            seen_share=1.0,  # every test message is read, so the test never waits on chance
+            webhook_url=f"{live_server.url}/webhooks/zalo",
+            time_factor=10_000,
         )
     ).start()
     yield emulator
@@ -299,7 +304,7 @@ def test_an_officer_connects_the_oa_and_a_test_message_is_delivered_then_seen(
         json={"events": 1, "rate_per_second": 100, "kinds": {"user_send_text": 1}, "wait": True},
         timeout=10,
     )
-    deadline = time.monotonic() + 10
+    deadline = time.monotonic() + 30
     while not WebhookEvent.objects.exists() and time.monotonic() < deadline:
         time.sleep(0.05)
     process_all()
@@ -310,7 +315,7 @@ def test_an_officer_connects_the_oa_and_a_test_message_is_delivered_then_seen(
     assert sent.status_code == 302
     message = SentMessage.objects.get()
 
-    deadline = time.monotonic() + 15
+    deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         process_all()
         message.refresh_from_db()
@@ -320,3 +325,67 @@ def test_an_officer_connects_the_oa_and_a_test_message_is_delivered_then_seen(
     assert message.delivered_at is not None
     assert message.status == "seen"
     assert httpx.get(f"{emulator.url}/_admin/messages").json()["total"] == 1  # sent exactly once
+
+
+def _connect(emulator) -> ZaloAccount:
+    """Connect the OA as the Channels page does, through the emulator's consent step."""
+    from caunoi.channels.services import zalo_account_connect, zalo_authorization_start
+    from caunoi.geo.models import Unit
+
+    ZaloAccount.objects.all().delete()
+    start = zalo_authorization_start(redirect_uri="http://testserver/channels/zalo/callback/")
+    consent = httpx.URL(start.url)
+    back = httpx.post(f"{emulator.url}/v4/oa/permission", data=dict(consent.params)).headers["location"]
+    query = dict(httpx.URL(back).params)
+    return zalo_account_connect(
+        unit=Unit.objects.get(code="08"),
+        query=query,
+        expected_state=start.state,
+        code_verifier=start.code_verifier,
+        actor=None,
+    )
+
+
+def test_a_token_that_expired_mid_way_is_refreshed_and_the_send_goes_through(emulator_settings, emulator):
+    from caunoi.channels.services import zalo_test_send
+
+    account = _connect(emulator)
+    httpx.post(
+        f"{emulator.url}/_admin/drive",
+        json={"events": 1, "rate_per_second": 100, "kinds": {"user_send_text": 1}, "wait": True},
+        timeout=10,
+    )
+    deadline = time.monotonic() + 30
+    while not WebhookEvent.objects.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process_all()
+    old_refresh = account.refresh_token_encrypted
+    httpx.post(f"{emulator.url}/_admin/faults", json={"expire_tokens": True})
+
+    sent = zalo_test_send(
+        account=account, identity=ChannelIdentity.objects.get(), text="Xin chào", actor=None
+    )
+
+    account.refresh_from_db()
+    assert sent.provider_message_id
+    assert account.refresh_token_encrypted != old_refresh  # rotated, and the new one kept
+    assert set(AuditEvent.objects.values_list("action", flat=True)) >= {
+        "zalo.connect",
+        "zalo.token_refresh",
+        "zalo.test_send",
+    }
+    assert httpx.get(f"{emulator.url}/_admin/messages").json()["total"] == 1
+
+
+def test_the_follower_list_backfills_identities_without_inventing_consent(emulator_settings, emulator):
+    from caunoi.channels.services import zalo_followers_backfill
+
+    account = _connect(emulator)
+
+    known = zalo_followers_backfill(account=account, actor=None)
+
+    assert known == ChannelIdentity.objects.filter(account=account, follows=True).count() > 0
+    assert not Citizen.objects.filter(consents__isnull=False).exists()
+    assert zalo_followers_backfill(account=account, actor=None) == known  # twice: no duplicates
+    assert ChannelIdentity.objects.count() == known
+    assert AuditEvent.objects.filter(action="zalo.followers_backfill", unit_id=account.unit_id).count() == 2

@@ -194,7 +194,8 @@ def test_erase_blanks_personal_data_and_keeps_the_count_per_commune(client, pers
         commune.pk,
         str(citizen.pk),
     )
-    assert event.summary["after"]["records"] == {"inbox_messages": 3}
+    assert event.summary["after"]["records"]["inbox_messages"] == 3
+    assert event.summary["after"]["records"]["channels"] == 0  # every registered app took part
     for summary in AuditEvent.objects.values_list("summary", flat=True):
         text = json.dumps(summary, ensure_ascii=False)
         for personal in ("Chị Lò Thị Hoa", "Lò Thị Hoa", "lo thi hoa", "84912345678", "0912345678"):

@@ -46,3 +46,13 @@ def test_a_rolled_back_savepoint_drops_only_its_own_tasks(transactional_db, empt
             raise Boom
 
     assert empty_queue.pending_count() == 1
+
+
+def test_the_sqlite_queue_syncs_like_the_main_database(settings):
+    """WAL with synchronous=NORMAL (1), not SQLite's FULL (2): an fsync per enqueue tripled the cost of
+    acknowledging a webhook (bench/webhook_ingest.py)."""
+    if "filename" not in settings.HUEY:
+        pytest.skip("the queue is Redis here")
+
+    assert HUEY.storage.conn.execute("PRAGMA synchronous").fetchone()[0] == 1
+    assert HUEY.storage.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
