@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -20,8 +20,7 @@ from caunoi.accounts.models import ApiToken
 from caunoi.accounts.selectors import viewer_for_token
 from caunoi.accounts.services import api_token_authenticate
 from caunoi.core.errors import ApplicationError
-
-PROBLEM = "application/problem+json"
+from caunoi.core.problem import problem_response
 
 
 class Renderer(JSONRenderer):
@@ -40,14 +39,6 @@ class TokenAuth(HttpBearer):
 
 class StaffSessionAuth(SessionAuth):
     """A signed-in staff session; CSRF is checked on writes (the ninja default)."""
-
-
-def problem(status: int, title: str, detail: str = "", **extra: Any) -> JsonResponse:
-    body: dict[str, Any] = {"type": "about:blank", "title": title, "status": status}
-    if detail:
-        body["detail"] = detail
-    body.update(extra)
-    return JsonResponse(body, status=status, content_type=PROBLEM, json_dumps_params={"ensure_ascii": False})
 
 
 api = NinjaAPI(
@@ -71,7 +62,7 @@ def _field_of(loc: list[Any] | tuple[Any, ...]) -> str:
 def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [{"field": _field_of(e.get("loc", ())), "message": e.get("msg", "")} for e in exc.errors]
     first = errors[0]["field"] if errors else ""
-    return problem(
+    return problem_response(
         422,
         _("The data is not valid"),
         _("Check the field %(field)s.") % {"field": first} if first else _("Check the request body."),
@@ -81,7 +72,7 @@ def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = problem(401, _("Authentication required"), _("Sign in or send an API token."))
+    response = problem_response(401, _("Authentication required"), _("Sign in or send an API token."))
     response["WWW-Authenticate"] = "Bearer"
     return response
 
@@ -89,12 +80,12 @@ def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResp
 @api.exception_handler(ApplicationError)
 def _application(request: HttpRequest, exc: ApplicationError) -> HttpResponse:
     extra = {"errors": [{"field": exc.field, "message": exc.message}]} if exc.field else {}
-    return problem(exc.status, str(exc.title), exc.message, **extra)
+    return problem_response(exc.status, str(exc.title), exc.message, **extra)
 
 
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
-    return problem(404, _("Not found"))
+    return problem_response(404, _("Not found"))
 
 
 @api.exception_handler(HttpError)
@@ -105,10 +96,10 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
             json.loads(request.body)
         except ValueError as error:
             message = _("Not valid JSON: %(error)s") % {"error": getattr(error, "msg", str(error))}
-            return problem(
+            return problem_response(
                 422, _("The data is not valid"), message, errors=[{"field": "body", "message": message}]
             )
-    return problem(exc.status_code, str(exc))
+    return problem_response(exc.status_code, str(exc))
 
 
 def _register_routers() -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from caunoi.accounts.selectors import two_factor_required, viewer_for_user
+from caunoi.core.problem import problem_response
 
 # Paths a signed-in but not yet verified person may still open.
 _ALLOWED_PREFIXES = ("/accounts/2fa/", "/accounts/logout/", "/static/", "/i18n/", "/healthz")
@@ -33,15 +34,10 @@ class TwoFactorRequiredMiddleware:
             has_device = TOTPDevice.objects.filter(user=user, confirmed=True).exists()
             if has_device or two_factor_required(user):
                 if request.path.startswith("/api/"):
-                    return JsonResponse(
-                        {
-                            "type": "about:blank",
-                            "title": _("Two-factor verification required"),
-                            "status": 403,
-                            "detail": _("Verify your authenticator code in the web interface first."),
-                        },
-                        status=403,
-                        content_type="application/problem+json",
+                    return problem_response(
+                        403,
+                        _("Two-factor verification required"),
+                        _("Verify your authenticator code in the web interface first."),
                     )
                 target = "accounts:2fa_verify" if has_device else "accounts:2fa_setup"
                 return redirect(f"{reverse(target)}?{urlencode({'next': request.get_full_path()})}")

@@ -17,18 +17,13 @@ from caunoi.channels.models import WebPostPriority
 from caunoi.core.access import capability_required, public
 from caunoi.core.errors import ApplicationError, NotFound
 from caunoi.core.permissions import Capability, viewer_of
+from caunoi.core.problem import problem_response
 from caunoi.geo.models import Unit
 
 
 def _webhook_problem(exc: ApplicationError) -> JsonResponse:
     """Providers get problem+json; a body we cannot read is their 400, not a form's 422."""
-    status = 400 if exc.status == 422 else exc.status
-    return JsonResponse(
-        {"type": "about:blank", "title": str(exc.title), "status": status, "detail": exc.message},
-        status=status,
-        content_type="application/problem+json",
-        json_dumps_params={"ensure_ascii": False},
-    )
+    return problem_response(400 if exc.status == 422 else exc.status, str(exc.title), exc.message)
 
 
 @public

@@ -73,16 +73,12 @@ class ApiProblemMiddleware:
                 ("application/json", "application/problem+json")
             )
         ):
-            from django.http import JsonResponse
             from django.utils.translation import gettext as _
 
+            from caunoi.core.problem import problem_response
+
             title = _("Not found") if response.status_code == 404 else _("Method not allowed")
-            problem = JsonResponse(
-                {"type": "about:blank", "title": title, "status": response.status_code},
-                status=response.status_code,
-                content_type="application/problem+json",
-                json_dumps_params={"ensure_ascii": False},
-            )
+            problem = problem_response(response.status_code, title)
             if response.has_header("Allow"):
                 problem["Allow"] = response["Allow"]
             return problem
