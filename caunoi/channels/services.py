@@ -370,9 +370,12 @@ def _update_sent(event: InboundEvent) -> None:
         match |= Q(tracking_id=event.tracking_id)
     qs = SentMessage.objects.filter(match, channel=event.channel)
     if event.kind == InboundKind.DELIVERED:
-        qs.filter(delivered_at__isnull=True).update(delivered_at=when)
+        # The earliest report wins: a "seen" that came first filled in its own time.
+        qs.filter(Q(delivered_at__isnull=True) | Q(delivered_at__gt=when)).update(delivered_at=when)
         qs.filter(status=SentStatus.SENT).update(status=SentStatus.DELIVERED)
     elif event.kind == InboundKind.SEEN:
+        # Seen implies delivered: the receipts may arrive out of order, or the delivery one not at all.
+        qs.filter(delivered_at__isnull=True).update(delivered_at=when)
         qs.filter(seen_at__isnull=True).update(seen_at=when)
         qs.exclude(status=SentStatus.FAILED).update(status=SentStatus.SEEN)
     elif event.error is None or event.error.error_class == ErrorClass.PERMANENT:

@@ -389,3 +389,24 @@ def test_the_follower_list_backfills_identities_without_inventing_consent(emulat
     assert zalo_followers_backfill(account=account, actor=None) == known  # twice: no duplicates
     assert ChannelIdentity.objects.count() == known
     assert AuditEvent.objects.filter(action="zalo.followers_backfill", unit_id=account.unit_id).count() == 2
+
+
+def test_a_seen_report_that_arrives_first_also_counts_as_delivered(account, client):
+    SentMessage.objects.create(
+        channel="zalo", account=account, provider_message_id="m-7", sent_at="2026-11-27T01:00:00Z"
+    )
+    now = int(time.time() * 1000)
+    seen = {
+        "app_id": defaults.DEFAULT_APP_ID,
+        "event_name": "user_seen_message",
+        "timestamp": str(now),
+        "sender": {"id": "777"},
+        "recipient": {"id": defaults.DEFAULT_OA_ID},
+        "message": {"msg_ids": ["m-7"]},
+    }
+    post(client, *signed(seen))
+    process_all()
+
+    sent = SentMessage.objects.get()
+    assert sent.status == "seen"
+    assert sent.delivered_at == sent.seen_at is not None
