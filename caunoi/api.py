@@ -104,12 +104,22 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 
 def _register_routers() -> None:
     from caunoi.accounts.api import router as accounts_router
+    from caunoi.campaigns.api import router as campaigns_router
     from caunoi.citizens.api import router as citizens_router
     from caunoi.geo.api import router as geo_router
+    from caunoi.inbox.api import router as inbox_router
+    from caunoi.opinion.api import router as opinion_router
+    from caunoi.practices.api import router as practices_router
+    from caunoi.training.api import router as training_router
 
     api.add_router("/units", geo_router)
     api.add_router("/me", accounts_router)
     api.add_router("/citizens", citizens_router)
+    api.add_router("/campaigns", campaigns_router)
+    api.add_router("/inbox", inbox_router)
+    api.add_router("/opinion", opinion_router)
+    api.add_router("/practices", practices_router)
+    api.add_router("/training", training_router)
 
 
 _register_routers()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 from dataclasses import dataclass
+from importlib import import_module
 
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -59,6 +60,11 @@ CITIZENS = [
     ("Bà Triệu Thị Lan", "", COMMUNE, "dao", [ConsentPurpose.FEEDBACK, ConsentPurpose.CONTACT]),
     ("Ông Nông Văn Tài", "0912 345 004", SIBLING, "tay", [ConsentPurpose.NEWS, ConsentPurpose.SURVEYS]),
 ]
+
+
+# Each app seeds its own demo data (``<app>/demo.py``: an idempotent ``demo_seed() -> None``), in this
+# order, after the units, staff and citizens above exist.
+APP_SEEDS: tuple[str, ...] = ()
 
 
 def _unit(code: str) -> Unit:
@@ -120,4 +126,6 @@ def demo_seed() -> list[DemoLogin]:
                     consents=[c.value for c in consents],
                     actor=officers[commune_code],
                 )
+    for module in APP_SEEDS:
+        import_module(module).demo_seed()
     return logins

@@ -83,6 +83,12 @@ INSTALLED_APPS = [
     "caunoi.accounts",
     "caunoi.citizens",
     "caunoi.channels",
+    "caunoi.campaigns",
+    "caunoi.inbox",
+    "caunoi.opinion",
+    "caunoi.practices",
+    "caunoi.training",
+    "caunoi.reports",
 ]
 
 MIDDLEWARE = [
@@ -461,5 +467,10 @@ LOGGING: dict[str, Any] = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CAUNOI_LOG_LEVEL", "INFO")},
     # The Huey consumer adds its own handler; not propagating avoids every worker line twice.
-    "loggers": {"axes": {"level": "WARNING"}, "huey": {"level": "INFO", "propagate": False}},
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "huey": {"level": "INFO", "propagate": False},
+        "weasyprint": {"level": "WARNING"},  # a line per rendering step otherwise
+        "fontTools": {"level": "WARNING"},
+    },
 }

@@ -98,8 +98,20 @@ def label(entry: Entry) -> str:
     return f"line {entry.line}: {entry.msgid!r}"
 
 
-def po_path(lang: str) -> Path:
-    return LOCALE / lang / "LC_MESSAGES" / "django.po"
+def po_path(lang: str, locale: Path = LOCALE) -> Path:
+    return locale / lang / "LC_MESSAGES" / "django.po"
+
+
+def locale_dirs(root: Path = CAUNOI) -> list[Path]:
+    """The project catalogue (``caunoi/locale``) and each app's own (``caunoi/<app>/locale``).
+
+    makemessages writes a string into the catalogue nearest to the file that holds it, so an app's
+    Python code and its ``templates/`` land in the app's catalogue.
+    """
+    return sorted(p for p in root.glob("**/locale") if p.is_dir() and "static" not in p.parts)
+
+
+CATALOGUES = [pytest.param(d, id=str(d.relative_to(CAUNOI))) for d in locale_dirs()]
 
 
 def check_vi_complete(path: Path) -> list[str]:
@@ -188,8 +200,14 @@ def test_it_reports_every_kind_of_catalogue_mistake(tmp_path):
     ]
 
 
-def test_it_has_a_vietnamese_header_with_one_plural_form():
-    header, _ = parse_po(po_path("vi"))
+def test_it_finds_the_project_catalogue_and_the_apps_own():
+    names = {str(d.relative_to(CAUNOI)) for d in locale_dirs()}
+    assert {"locale", "campaigns/locale", "inbox/locale"} <= names
+
+
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_it_has_a_vietnamese_header_with_one_plural_form(locale):
+    header, _ = parse_po(po_path("vi", locale))
     fields = header_fields(header)
     assert "fuzzy" not in header.flags
     assert fields["Language"] == "vi"
@@ -197,34 +215,38 @@ def test_it_has_a_vietnamese_header_with_one_plural_form():
     assert fields["Plural-Forms"] == "nplurals=1; plural=0;"
 
 
-def test_it_translates_every_vietnamese_msgid_without_fuzzy_entries_and_with_the_same_placeholders():
+def test_it_reads_the_whole_project_catalogue():
     _, entries = parse_po(po_path("vi"))
-    assert (
-        len(entries) > 250
-    )  # the foundation alone has ~300 strings: a parse that finds few is a broken parse
-    assert check_vi_complete(po_path("vi")) == []
+    assert len(entries) > 250  # the foundation alone has ~300 strings: a parse that finds few is broken
 
 
-def test_it_keeps_the_english_catalogue_as_the_untranslated_source():
-    header, entries = parse_po(po_path("en"))
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_it_translates_every_vietnamese_msgid_without_fuzzy_entries_and_with_the_same_placeholders(locale):
+    assert check_vi_complete(po_path("vi", locale)) == []
+
+
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_it_keeps_the_english_catalogue_as_the_untranslated_source(locale):
+    header, entries = parse_po(po_path("en", locale))
     fields = header_fields(header)
     assert "fuzzy" not in header.flags
     assert fields["Language"] == "en"
     assert fields["Content-Type"] == "text/plain; charset=UTF-8"
     assert fields["Plural-Forms"] == "nplurals=2; plural=(n != 1);"
     assert [e for e in entries if any(e.msgstr.values())] == []
-    _, vi_entries = parse_po(po_path("vi"))
+    _, vi_entries = parse_po(po_path("vi", locale))
     assert {(e.msgctxt, e.msgid) for e in entries} == {(e.msgctxt, e.msgid) for e in vi_entries}
 
 
 @pytest.mark.parametrize("lang", ["vi", "en"])
-def test_it_ships_compiled_catalogues_that_match_the_po_files(lang):
-    mo = po_path(lang).with_suffix(".mo")
+@pytest.mark.parametrize("locale", CATALOGUES)
+def test_it_ships_compiled_catalogues_that_match_the_po_files(locale, lang):
+    mo = po_path(lang, locale).with_suffix(".mo")
     assert mo.exists(), f"{mo} is missing: run `make messages`"
     with mo.open("rb") as fh:
         catalog = gettext.GNUTranslations(fh)._catalog  # type: ignore[attr-defined]
     expected: dict[object, str] = {}
-    for entry in parse_po(po_path(lang))[1]:
+    for entry in parse_po(po_path(lang, locale))[1]:
         if "fuzzy" in entry.flags or not any(entry.msgstr.values()):
             continue
         msgid = entry.msgid if entry.msgctxt is None else f"{entry.msgctxt}\x04{entry.msgid}"
@@ -250,11 +272,13 @@ def test_it_has_a_translation_for_every_string_in_the_source(tmp_path):
         check=True,
         capture_output=True,
     )
-    refreshed = copy / "locale" / "vi" / "LC_MESSAGES" / "django.po"
-    before = {(e.msgctxt, e.msgid) for e in parse_po(po_path("vi"))[1]}
-    after = {(e.msgctxt, e.msgid) for e in parse_po(refreshed)[1]}
-    assert sorted(before - after, key=str) == [], "strings no longer in the source: run `make messages`"
-    assert check_vi_complete(refreshed) == [], "new strings to translate: run `make messages` and translate"
+    for locale in locale_dirs():
+        where = locale.relative_to(CAUNOI)
+        refreshed = po_path("vi", copy / where)
+        before = {(e.msgctxt, e.msgid) for e in parse_po(po_path("vi", locale))[1]}
+        after = {(e.msgctxt, e.msgid) for e in parse_po(refreshed)[1]}
+        assert sorted(before - after, key=str) == [], f"{where}: strings gone from the source"
+        assert check_vi_complete(refreshed) == [], f"{where}: strings to translate"
 
 
 def test_it_translates_through_django_gettext():

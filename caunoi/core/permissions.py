@@ -40,13 +40,55 @@ class Capability(StrEnum):
     VIEW_AUDIT = "audit.view"
     MANAGE_CHANNELS = "channels.manage"
     PUBLISH_WEB = "web.publish"  # đăng thông báo công khai: the public pages and the loudspeaker feed
+    VIEW_CAMPAIGNS = "campaigns.view"  # xem chiến dịch, tiến độ và kết quả
+    WRITE_CAMPAIGNS = "campaigns.write"  # soạn bài tuyên truyền, thông báo; dịch; gửi duyệt
+    APPROVE_CAMPAIGNS = "campaigns.approve"  # phê duyệt (bốn mắt: never one's own)
+    RELEASE_ALERTS = "alerts.release"  # phát cảnh báo khẩn cấp (a second person confirms)
+    VIEW_INBOX = "inbox.view"  # xem hộp thư, phản ánh kiến nghị
+    HANDLE_INBOX = "inbox.handle"  # trả lời, phân công, xử lý phản ánh kiến nghị
+    CONFIGURE_INBOX = "inbox.configure"  # danh mục lĩnh vực, quy tắc chuyển, thời hạn, ngày nghỉ
+    VIEW_OPINION = "opinion.view"  # dư luận xã hội: aggregates only
+    LABEL_OPINION = "opinion.label"  # gán nhãn chủ đề (training the classifier)
+    MANAGE_SURVEYS = "surveys.manage"  # khảo sát, thăm dò ý kiến
+    FIELD_REPORTS = "opinion.field_report"  # báo cáo dư luận từ cơ sở
+    VIEW_PRACTICES = "practices.view"  # mô hình "Dân vận khéo"
+    REGISTER_PRACTICES = "practices.register"  # đăng ký, nhân rộng mô hình
+    MANAGE_EVALUATIONS = "practices.evaluations"  # hội đồng, tiêu chí, công nhận
+    VIEW_TRAINING = "training.view"  # học các khoá bồi dưỡng
+    MANAGE_TRAINING = "training.manage"  # xây dựng khoá học, giao học, điểm danh, xem mức sẵn sàng
 
 
 C = Capability
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.PROVINCE_ADMIN: frozenset(Capability),
-    Role.EDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS, C.PUBLISH_WEB}),
-    Role.APPROVER: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS}),
+    Role.EDITOR: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_UNITS,
+            C.PUBLISH_WEB,
+            C.VIEW_CAMPAIGNS,
+            C.WRITE_CAMPAIGNS,
+            C.RELEASE_ALERTS,
+            C.VIEW_OPINION,
+            C.LABEL_OPINION,
+            C.MANAGE_SURVEYS,
+            C.VIEW_PRACTICES,
+            C.VIEW_TRAINING,
+            C.MANAGE_TRAINING,
+        }
+    ),
+    Role.APPROVER: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_UNITS,
+            C.VIEW_CAMPAIGNS,
+            C.APPROVE_CAMPAIGNS,
+            C.RELEASE_ALERTS,
+            C.VIEW_OPINION,
+            C.VIEW_PRACTICES,
+            C.VIEW_TRAINING,
+        }
+    ),
     Role.COMMUNE_OFFICER: frozenset(
         {
             C.VIEW_DASHBOARD,
@@ -55,10 +97,34 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             C.VIEW_CITIZENS,
             C.MANAGE_CITIZENS,
             C.PUBLISH_WEB,
+            C.VIEW_CAMPAIGNS,
+            C.WRITE_CAMPAIGNS,
+            C.VIEW_INBOX,
+            C.HANDLE_INBOX,
+            C.VIEW_OPINION,
+            C.LABEL_OPINION,
+            C.MANAGE_SURVEYS,
+            C.FIELD_REPORTS,
+            C.VIEW_PRACTICES,
+            C.REGISTER_PRACTICES,
+            C.VIEW_TRAINING,
         }
     ),
-    Role.REPORTER: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS}),
-    Role.AUDITOR: frozenset({C.VIEW_DASHBOARD, C.VIEW_UNITS, C.VIEW_AUDIT}),
+    Role.REPORTER: frozenset(
+        {C.VIEW_DASHBOARD, C.VIEW_UNITS, C.VIEW_OPINION, C.FIELD_REPORTS, C.VIEW_PRACTICES, C.VIEW_TRAINING}
+    ),
+    Role.AUDITOR: frozenset(
+        {
+            C.VIEW_DASHBOARD,
+            C.VIEW_UNITS,
+            C.VIEW_AUDIT,
+            C.VIEW_CAMPAIGNS,
+            C.VIEW_INBOX,
+            C.VIEW_OPINION,
+            C.VIEW_PRACTICES,
+            C.VIEW_TRAINING,
+        }
+    ),
 }
 
 # Roles whose holders must use two-factor authentication (TOTP).

@@ -1,7 +1,8 @@
 """Every service that changes state writes an audit row with the right action, actor and unit.
 
-The first test walks every ``caunoi/*/services.py``: a public function must either have a case below
-or an exemption that says why it writes no row. A new service without either fails here.
+The first test walks every ``caunoi/*/services.py``: a public function must either have a case (below,
+or in the app's ``tests/<app>/audit_cases.py``) or an exemption that says why it writes no row. A new
+service without either fails here.
 """
 
 from __future__ import annotations
@@ -288,6 +289,20 @@ CASES: dict[str, Case] = {
     "caunoi.channels.services.web_post_audio_synthesize": _web_post_audio_synthesize,
     "caunoi.channels.services.web_contact_submit": _web_contact_submit,
 }
+
+
+def _app_cases() -> None:
+    """Apps keep their own cases in ``tests/<app>/audit_cases.py`` (``CASES`` and ``EXEMPT`` dicts)."""
+    for app in pkgutil.iter_modules(caunoi.__path__):
+        try:
+            module = importlib.import_module(f"tests.{app.name}.audit_cases")
+        except ModuleNotFoundError:
+            continue
+        CASES.update(module.CASES)
+        EXEMPT.update(module.EXEMPT)
+
+
+_app_cases()
 
 
 def _service_functions() -> set[str]:

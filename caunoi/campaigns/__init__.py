@@ -1,0 +1,1 @@
+"""Campaigns (chiến dịch tuyên truyền, thông báo và cảnh báo khẩn cấp)."""

@@ -1,0 +1,1 @@
+"""Inbox and petitions (hộp thư, phản ánh kiến nghị)."""

@@ -1,0 +1,1 @@
+"""Public opinion (dư luận xã hội, khảo sát)."""

@@ -1,0 +1,1 @@
+"""Good practices (mô hình "Dân vận khéo")."""

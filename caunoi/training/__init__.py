@@ -1,0 +1,1 @@
+"""Training (bồi dưỡng, tập huấn)."""
