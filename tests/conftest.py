@@ -128,3 +128,8 @@ def login_as(client: Client, user: User) -> Client:
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
     session.save()
     return client
+
+
+# A live Zalo (emulator + connected OA), shared by the channels, campaigns and inbox tests. Imported last:
+# it uses the helpers above.
+from tests.zalo_live import zalo_live  # noqa: E402, F401

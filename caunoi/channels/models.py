@@ -138,6 +138,33 @@ class InboundMessage(models.Model):
         return f"{self.channel}:{self.provider_message_id}"
 
 
+class ZnsTemplateRecord(models.Model):
+    """Mẫu tin ZNS: a template Zalo approved for one OA, as Zalo describes it, plus the purpose we use it for.
+
+    The purpose is ours to set (Zalo does not know it): it names the consent a recipient must have given
+    before the template may be sent to their phone. A template without a purpose is never sent.
+    """
+
+    account = models.ForeignKey(ZaloAccount, related_name="zns_templates", on_delete=models.CASCADE)
+    template_id = models.CharField(_("template id"), max_length=32)
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    params = models.JSONField(_("parameters (name → maximum length)"), default=dict)
+    price_vnd = models.DecimalField(_("price per message (VND)"), max_digits=10, decimal_places=0, default=0)
+    purpose = models.CharField(_("purpose"), max_length=16, blank=True)  # a citizens.ConsentPurpose value
+    enabled = models.BooleanField(_("enabled at Zalo"), default=True)
+    synced_at = models.DateTimeField(_("synced"))
+
+    class Meta:
+        verbose_name = _("ZNS template")
+        verbose_name_plural = _("ZNS templates")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "template_id"], name="channels_zns_template_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template_id} {self.name}".strip()
+
+
 class SentStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     DELIVERED = "delivered", _("Delivered")

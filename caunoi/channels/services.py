@@ -41,11 +41,13 @@ from caunoi.channels.models import (
     WebPostPriority,
     ZaloAccount,
     ZaloAccountStatus,
+    ZnsTemplateRecord,
 )
 from caunoi.channels.zalo import events as zalo_events
 from caunoi.channels.zalo import oauth, signature
 from caunoi.channels.zalo.client import ZaloApiError, ZaloClient
 from caunoi.channels.zalo.oauth import REFRESH_MARGIN
+from caunoi.channels.zalo.zns import ZnsClient, ZnsTemplate
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
 from caunoi.citizens.services import citizen_create, citizen_touch, consent_grant, consent_withdraw
 from caunoi.core.crypto import decrypt, encrypt
@@ -880,3 +882,72 @@ def zalo_followers_backfill(*, account: ZaloAccount, actor: Any) -> int:
         after={"followers": known},
     )
     return known
+
+
+# ZNS template registry -----------------------------------------------------------------------------
+
+
+def zns_templates_sync(*, account: ZaloAccount, actor: Any) -> list[ZnsTemplateRecord]:
+    """Đồng bộ mẫu ZNS: fetch the OA's approved templates and their parameters from Zalo.
+
+    Purposes set by officers survive a sync; a template Zalo no longer lists is kept, disabled, so
+    past deliveries still name it.
+    """
+    token = zalo_access_token(account=account)
+    try:
+        with ZnsClient(token, templates=[], base_url=settings.CAUNOI_ZALO_ZNS_URL) as client:
+            described = [client.template_info(tid, purpose="") for tid in client.template_ids()]
+    except ZaloApiError as exc:
+        raise InvalidState(_("Zalo refused the template list: %(reason)s") % {"reason": exc}) from None
+    now = timezone.now()
+    with transaction.atomic():
+        seen = []
+        for template, name in described:
+            ZnsTemplateRecord.objects.update_or_create(
+                account=account,
+                template_id=template.id,
+                defaults={
+                    "name": name,
+                    "params": dict(template.params),
+                    "price_vnd": template.price_vnd,
+                    "enabled": True,
+                    "synced_at": now,
+                },
+            )
+            seen.append(template.id)
+        ZnsTemplateRecord.objects.filter(account=account).exclude(template_id__in=seen).update(enabled=False)
+        audit_record(
+            actor=actor,
+            action="zns.templates_sync",
+            obj=account,
+            unit=account.unit,
+            after={"templates": seen},
+        )
+    return list(ZnsTemplateRecord.objects.filter(account=account).order_by("template_id"))
+
+
+def zns_template_purpose_set(*, template: ZnsTemplateRecord, purpose: str, actor: Any) -> ZnsTemplateRecord:
+    """Say what a template is for; the purpose decides which citizens' consent allows sending it."""
+    if purpose and purpose not in ConsentPurpose.values:
+        raise ValidationFailed(_("Choose one of the listed purposes."), field="purpose")
+    with transaction.atomic():
+        before = template.purpose
+        template.purpose = purpose
+        template.save(update_fields=["purpose"])
+        audit_record(
+            actor=actor,
+            action="zns.template_purpose",
+            obj=template,
+            unit=template.account.unit,
+            before={"purpose": before},
+            after={"purpose": purpose},
+        )
+    return template
+
+
+def zns_templates(*, account: ZaloAccount) -> list[ZnsTemplate]:
+    """The templates this OA may send: enabled at Zalo and given a purpose here."""
+    return [
+        ZnsTemplate(id=r.template_id, params=dict(r.params), purpose=r.purpose, price_vnd=r.price_vnd)
+        for r in ZnsTemplateRecord.objects.filter(account=account, enabled=True).exclude(purpose="")
+    ]

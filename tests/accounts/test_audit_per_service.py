@@ -58,6 +58,9 @@ EXEMPT = {
     "caunoi.channels.services.zalo_tokens_refresh_due": "calls zalo_access_token for each due account",
     "caunoi.channels.services.zalo_test_send": "audited as zalo.test_send, asserted with the emulator",
     "caunoi.channels.services.zalo_followers_backfill": "audited as zalo.followers_backfill, asserted there",
+    "caunoi.channels.services.zns_templates_sync": "audited as zns.templates_sync, asserted there",
+    "caunoi.channels.services.zns_template_purpose_set": "audited as zns.template_purpose, asserted there",
+    "caunoi.channels.services.zns_templates": "a read",
     "caunoi.channels.services.webhook_event_process": (
         "applies a citizen's own action or a provider's delivery report; "
         "the citizen and consent services it calls are audited"

@@ -118,11 +118,14 @@ class ZaloHttp:
         path: str,
         *,
         params: Mapping[str, Any] | None = None,
+        query: Mapping[str, str] | None = None,
         body: Any = None,
         files: Mapping[str, tuple[str, bytes, str]] | None = None,
     ) -> ApiAnswer:
-        """One API call. GET parameters travel as one JSON string in ``?data=`` (Zalo's convention)."""
-        query = {"data": json.dumps(params, ensure_ascii=False)} if params is not None else None
+        """One API call. The OA API's GET parameters travel as one JSON string in ``?data=``; the ZNS
+        API takes a plain ``query``."""
+        if params is not None:
+            query = {"data": json.dumps(params, ensure_ascii=False)}
         content = json.dumps(body, ensure_ascii=False).encode() if body is not None else None
         headers = {"access_token": self.access_token}
         if content is not None:

@@ -121,6 +121,30 @@ class ZnsClient(ZaloHttp):
             quota_remaining=as_int(quota.get("remainingQuota")),
         )
 
+    def template_ids(self) -> list[str]:
+        """The OA's enabled templates (§11.2); one page of up to 100 is more than an OA registers."""
+        rows = self._data("GET", "/template/all", query={"offset": "0", "limit": "100", "status": "1"})
+        return [
+            str(row.get("templateId"))
+            for row in rows or []
+            if isinstance(row, dict) and row.get("templateId")
+        ]
+
+    def template_info(self, template_id: str, *, purpose: str) -> tuple[ZnsTemplate, str]:
+        """A template's parameters (name → maximum length), its price by phone, and its name."""
+        data = as_dict(self._data("GET", "/template/info/v2", query={"template_id": template_id}))
+        params = {
+            str(p.get("name")): as_int(p.get("maxLength")) or 0
+            for p in data.get("listParams") or []
+            if isinstance(p, dict) and p.get("name")
+        }
+        try:
+            price = Decimal(str(data.get("price_sdt") or data.get("price") or "0"))
+        except ArithmeticError:
+            price = Decimal(0)
+        name = nfc(str(data.get("templateName") or ""))
+        return ZnsTemplate(id=template_id, params=params, purpose=purpose, price_vnd=price), name
+
     def quota(self) -> ZnsQuota:
         """The OA's daily ZNS quota, which Zalo moves with sending quality (§11.3)."""
         data = as_dict(self._data("GET", "/message/quota"))
