@@ -130,6 +130,8 @@ def login_as(client: Client, user: User) -> Client:
     return client
 
 
-# A live Zalo (emulator + connected OA), shared by the channels, campaigns and inbox tests. Imported last:
+# A live Zalo (emulator + connected OA), an SMS gateway and an SMTP server, shared by the channels,
+# campaigns and inbox tests. Imported last:
 # it uses the helpers above.
+from tests.providers import gateway, mailbox  # noqa: E402, F401
 from tests.zalo_live import zalo_live  # noqa: E402, F401

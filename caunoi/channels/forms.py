@@ -8,7 +8,9 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from caunoi.channels import web
+from caunoi.channels.base import Attachment
 from caunoi.channels.models import WebPostPriority
+from caunoi.channels.zalo.client import IMAGE_MAX_BYTES
 from caunoi.citizens.consent_texts import consent_wording
 from caunoi.citizens.models import ConsentPurpose
 from caunoi.core.errors import ApplicationError
@@ -32,8 +34,55 @@ class TestSendForm(forms.Form):
     text = forms.CharField(
         label=_("Message"),
         max_length=2000,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
         initial=_("Hello! This is a test message from Cầu Nối."),
+    )
+    image = forms.FileField(
+        label=_("Image (optional)"),
+        required=False,
+        help_text=_("JPG or PNG, at most 1 MB; uploaded to Zalo and sent with the text as its caption."),
+    )
+
+    def clean_image(self) -> Attachment | None:
+        upload = self.cleaned_data.get("image")
+        if upload is None:
+            return None
+        if upload.size > IMAGE_MAX_BYTES:
+            raise forms.ValidationError(_("The image is larger than 1 MB."))
+        content = upload.read()
+        # The bytes decide, not the file name: a renamed file is refused here rather than by Zalo.
+        if content.startswith(b"\x89PNG\r\n\x1a\n"):
+            content_type = "image/png"
+        elif content.startswith(b"\xff\xd8\xff"):
+            content_type = "image/jpeg"
+        else:
+            raise forms.ValidationError(_("The file is not a JPG or PNG image."))
+        return Attachment(filename=upload.name or "image", content_type=content_type, content=content)
+
+
+class SmsTestForm(forms.Form):
+    phone = forms.CharField(label=_("To the phone number"), max_length=20)
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        initial=_("Cầu Nối: a test message."),
+    )
+    unaccented = forms.BooleanField(
+        label=_("Send without accents (cheaper: 160 characters a part instead of 70)"), required=False
+    )
+
+
+class EmailTestForm(forms.Form):
+    address = forms.EmailField(label=_("To the email address"))
+
+
+class ZnsPurposeForm(forms.Form):
+    purpose = forms.ChoiceField(
+        label=_("Used for"),
+        choices=[("", _("Not in use")), *ConsentPurpose.choices],
+        required=False,
     )
 
 

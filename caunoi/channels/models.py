@@ -41,6 +41,9 @@ class ZaloAccount(models.Model):
     last_error = models.CharField(_("last error"), max_length=300, blank=True)
     last_error_at = models.DateTimeField(_("last error at"), null=True, blank=True)
     rate_limit_remaining = models.IntegerField(_("calls left this minute"), null=True, blank=True)
+    zns_quota_daily = models.IntegerField(_("ZNS messages a day"), null=True, blank=True)
+    zns_quota_remaining = models.IntegerField(_("ZNS messages left today"), null=True, blank=True)
+    zns_quota_checked_at = models.DateTimeField(_("ZNS quota checked"), null=True, blank=True)
     # Held while one process refreshes the tokens, so no other spends the single-use refresh token.
     refresh_lease_until = models.DateTimeField(null=True, blank=True)
 

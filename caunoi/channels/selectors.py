@@ -2,12 +2,15 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db.models import Count, Max, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from caunoi.channels import web
+from caunoi.channels.base import ChannelKind
 from caunoi.channels.models import (
     ChannelIdentity,
     InboundMessage,
@@ -16,6 +19,7 @@ from caunoi.channels.models import (
     WebPost,
     WebPostPriority,
     ZaloAccount,
+    ZnsTemplateRecord,
 )
 from caunoi.core.errors import NotFound
 from caunoi.core.permissions import Capability, Viewer
@@ -63,6 +67,7 @@ class AccountHealth:
     messages_24h: int
     recent_identities: list[ChannelIdentity]
     recent_sent: list[SentMessage]
+    zns_templates: list[ZnsTemplateRecord]
 
 
 def zalo_account_health(*, account: ZaloAccount) -> AccountHealth:
@@ -82,7 +87,72 @@ def zalo_account_health(*, account: ZaloAccount) -> AccountHealth:
             .order_by("-last_interaction_at")[:20]
         ),
         recent_sent=list(SentMessage.objects.filter(account=account).order_by("-sent_at")[:10]),
+        zns_templates=list(ZnsTemplateRecord.objects.filter(account=account).order_by("template_id")),
     )
+
+
+def access_zns_template(account: ZaloAccount, template_id: int) -> ZnsTemplateRecord:
+    template = (
+        ZnsTemplateRecord.objects.filter(account=account, pk=template_id).select_related("account").first()
+    )
+    if template is None:
+        raise NotFound()
+    return template
+
+
+@dataclass(frozen=True)
+class GatewaySettings:
+    """What the Channels page shows of a channel's configuration: where it goes, never its secrets."""
+
+    configured: bool
+    facts: list[tuple[str, str]]
+
+
+def sms_settings() -> GatewaySettings:
+    url = settings.CAUNOI_SMS_GATEWAY_URL
+    host = urlsplit(url).netloc.rpartition("@")[2] if url else ""
+    return GatewaySettings(
+        configured=bool(url),
+        facts=[
+            (_("Gateway"), host or "—"),
+            (_("Sender name"), settings.CAUNOI_SMS_SENDER or "—"),
+            (_("Price of a part without accents (GSM-7)"), f"{settings.CAUNOI_SMS_PRICE_GSM7_VND} ₫"),
+            (_("Price of a part with accents (UCS-2)"), f"{settings.CAUNOI_SMS_PRICE_UCS2_VND} ₫"),
+            (
+                _("Delivery reports"),
+                _("accepted with the shared secret") if settings.CAUNOI_SMS_DLR_SECRET else _("off"),
+            ),
+        ],
+    )
+
+
+def email_settings() -> GatewaySettings:
+    if settings.EMAIL_URL:
+        server = f"{settings.EMAIL_HOST}:{settings.EMAIL_PORT}"
+    elif settings.EMAIL_BACKEND.endswith("console.EmailBackend"):
+        server = _("the demo prints mail in the console")
+    else:
+        server = "localhost:25"
+    bounces = settings.CAUNOI_EMAIL_BOUNCE_SECRET
+    return GatewaySettings(
+        configured=True,  # without EMAIL_URL, mail goes to the local MTA, which every server has
+        facts=[
+            (_("Server"), server),
+            (_("Sender"), settings.CAUNOI_EMAIL_FROM),
+            (_("Bounces"), _("accepted with the shared secret") if bounces else _("off")),
+        ],
+    )
+
+
+def recent_test_sends(*, viewer: Viewer, limit: int = 10) -> dict[str, list[SentMessage]]:
+    """The latest SMS and email sent, with what the gateway reported; the Channels page is for
+    province administrators, who may see every unit's sending."""
+    if not viewer.can(Capability.MANAGE_CHANNELS):
+        return {}
+    return {
+        kind: list(SentMessage.objects.filter(channel=kind).order_by("-sent_at")[:limit])
+        for kind in (ChannelKind.SMS, ChannelKind.EMAIL)
+    }
 
 
 # The public web channel ----------------------------------------------------------------------------

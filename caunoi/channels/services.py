@@ -29,7 +29,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from caunoi.channels import email, loudspeaker, sms, web
-from caunoi.channels.base import ChannelKind, ErrorClass, InboundEvent, InboundKind
+from caunoi.channels.base import (
+    Attachment,
+    ChannelKind,
+    ErrorClass,
+    InboundEvent,
+    InboundKind,
+    OutboundMessage,
+    Recipient,
+    SendResult,
+)
 from caunoi.channels.models import (
     AudioStatus,
     ChannelIdentity,
@@ -43,6 +52,7 @@ from caunoi.channels.models import (
     ZaloAccountStatus,
     ZnsTemplateRecord,
 )
+from caunoi.channels.outbound import ChannelSession, recipient_for, sent_message_record
 from caunoi.channels.zalo import events as zalo_events
 from caunoi.channels.zalo import oauth, signature
 from caunoi.channels.zalo.client import ZaloApiError, ZaloClient
@@ -544,50 +554,126 @@ def zalo_tokens_refresh_due() -> int:
     return refreshed
 
 
-def zalo_test_send(*, account: ZaloAccount, identity: ChannelIdentity, text: str, actor: Any) -> SentMessage:
-    """Gửi thử: one consultation message to a follower, followed to delivered and seen."""
+def zalo_test_send(
+    *,
+    account: ZaloAccount,
+    identity: ChannelIdentity,
+    text: str,
+    actor: Any,
+    image: Attachment | None = None,
+) -> SentMessage:
+    """Gửi thử: one consultation message (with an optional image) to a follower, followed to seen."""
+    text = nfc(text).strip()
+    if not text and image is None:
+        raise ValidationFailed(_("Write the message."), field="text")
+    message = OutboundMessage(
+        recipient=recipient_for(identity.citizen, identity),
+        text=text,
+        attachments=(image,) if image is not None else (),
+    )
+    with ChannelSession(ChannelKind.ZALO, account=account) as session:
+        result = session.send(message)
+        rate_left = session.rate_limit_remain
+    return _test_send_record(
+        kind=ChannelKind.ZALO,
+        result=result,
+        actor=actor,
+        unit=account.unit,
+        account=account,
+        identity=identity,
+        rate_left=rate_left,
+    )
+
+
+def sms_test_estimate(*, text: str, unaccented: bool) -> sms.SmsEstimate:
+    """What the text costs as it would be sent (folded first when the officer chose no accents)."""
+    message = OutboundMessage(recipient=Recipient(), text=text, unaccented=unaccented)
+    return sms.sms_estimate(sms.sms_text(message))
+
+
+def sms_test_send(*, phone: str, text: str, unaccented: bool, actor: Any, unit: Unit) -> SentMessage:
+    """Gửi thử SMS: one text to an officer's own phone, priced before it leaves (see ``sms_estimate``)."""
     text = nfc(text).strip()
     if not text:
         raise ValidationFailed(_("Write the message."), field="text")
-    token = zalo_access_token(account=account)
-    with ZaloClient(token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
-        result = client.send_text(identity.external_id, text)
-        rate_left = client.rate_limit_remain
-    if result.error is not None and result.error.error_class == ErrorClass.REAUTH:
-        token = zalo_access_token(account=account, force_refresh=True)
-        with ZaloClient(token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
-            result = client.send_text(identity.external_id, text)
-            rate_left = client.rate_limit_remain
+    try:
+        phone = normalize_vn_phone(phone)
+    except ValueError:
+        raise ValidationFailed(_("Enter a Vietnamese mobile number."), field="phone") from None
+    if not settings.CAUNOI_SMS_GATEWAY_URL:
+        raise InvalidState(_("No SMS gateway is configured (CAUNOI_SMS_GATEWAY_URL)."))
+    message = OutboundMessage(recipient=Recipient(phone=phone), text=text, unaccented=unaccented)
+    with ChannelSession(ChannelKind.SMS) as session:
+        result = session.send(message)
+    return _test_send_record(kind=ChannelKind.SMS, result=result, actor=actor, unit=unit)
+
+
+def email_test_send(*, address: str, actor: Any, unit: Unit) -> SentMessage:
+    """Gửi thử email: proves the SMTP settings, the sender address and the unsubscribe header."""
+    message = OutboundMessage(
+        recipient=Recipient(email=address.strip()),
+        subject=_("Cầu Nối test email"),
+        text=_("Hello! This is a test email from Cầu Nối. If you can read it, email works."),
+        tracking_id=f"test-{uuid.uuid4().hex[:16]}",
+    )
+    with ChannelSession(ChannelKind.EMAIL) as session:
+        if not session.eligibility(message.recipient).eligible:
+            raise ValidationFailed(_("Enter a valid email address."), field="address")
+        result = session.send(message)
+    return _test_send_record(
+        kind=ChannelKind.EMAIL, result=result, actor=actor, unit=unit, tracking_id=message.tracking_id
+    )
+
+
+def _test_send_record(
+    *,
+    kind: ChannelKind,
+    result: SendResult,
+    actor: Any,
+    unit: Unit,
+    account: ZaloAccount | None = None,
+    identity: ChannelIdentity | None = None,
+    rate_left: int | None = None,
+    tracking_id: str = "",
+) -> SentMessage:
+    """Record a test send (or its failure) on the audit log and, for Zalo, on the account's health.
+
+    A refusal is committed before it is raised, so the audit log keeps the failed attempt too.
+    """
     now = timezone.now()
     with transaction.atomic():
-        ZaloAccount.objects.filter(pk=account.pk).update(
-            rate_limit_remaining=rate_left,
-            **(
-                {"last_error": f"{result.error.code}: {result.error.message}"[:300], "last_error_at": now}
-                if result.error
-                else {}
-            ),
-        )
+        if account is not None:
+            ZaloAccount.objects.filter(pk=account.pk).update(
+                rate_limit_remaining=rate_left,
+                **(
+                    {"last_error": f"{result.error.code}: {result.error.message}"[:300], "last_error_at": now}
+                    if result.error
+                    else {}
+                ),
+            )
         if result.error is not None:
             audit_record(
                 actor=actor,
-                action="zalo.test_send_failed",
+                action=f"{kind}.test_send_failed",
                 obj=account,
-                unit=account.unit,
+                unit=unit,
                 after={"code": result.error.code},
             )
-            raise InvalidState(
-                _("Zalo did not accept the message (%(code)s): %(message)s")
-                % {"code": result.error.code, "message": result.error.message}
+        else:
+            sent = sent_message_record(
+                kind=kind,
+                result=result,
+                tracking_id=tracking_id,
+                account=account,
+                identity=identity,
+                sent_at=now,
             )
-        sent = SentMessage.objects.create(
-            channel=ChannelKind.ZALO,
-            account=account,
-            identity=identity,
-            provider_message_id=result.provider_message_id,
-            sent_at=now,
+            audit_record(actor=actor, action=f"{kind}.test_send", obj=account or sent, unit=unit)
+    if result.error is not None:
+        raise InvalidState(
+            _("The provider did not accept the message (%(code)s): %(message)s")
+            % {"code": result.error.code, "message": result.error.message}
         )
-        audit_record(actor=actor, action="zalo.test_send", obj=account, unit=account.unit)
     return sent
 
 
@@ -897,6 +983,7 @@ def zns_templates_sync(*, account: ZaloAccount, actor: Any) -> list[ZnsTemplateR
     try:
         with ZnsClient(token, templates=[], base_url=settings.CAUNOI_ZALO_ZNS_URL) as client:
             described = [client.template_info(tid, purpose="") for tid in client.template_ids()]
+            quota = client.quota()
     except ZaloApiError as exc:
         raise InvalidState(_("Zalo refused the template list: %(reason)s") % {"reason": exc}) from None
     now = timezone.now()
@@ -916,6 +1003,9 @@ def zns_templates_sync(*, account: ZaloAccount, actor: Any) -> list[ZnsTemplateR
             )
             seen.append(template.id)
         ZnsTemplateRecord.objects.filter(account=account).exclude(template_id__in=seen).update(enabled=False)
+        ZaloAccount.objects.filter(pk=account.pk).update(
+            zns_quota_daily=quota.daily, zns_quota_remaining=quota.remaining, zns_quota_checked_at=now
+        )
         audit_record(
             actor=actor,
             action="zns.templates_sync",

@@ -12,7 +12,14 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST
 
 from caunoi.channels import selectors, services
-from caunoi.channels.forms import ConnectForm, TestSendForm, WebPostForm
+from caunoi.channels.forms import (
+    ConnectForm,
+    EmailTestForm,
+    SmsTestForm,
+    TestSendForm,
+    WebPostForm,
+    ZnsPurposeForm,
+)
 from caunoi.channels.models import WebPostPriority
 from caunoi.core.access import capability_required, public
 from caunoi.core.errors import ApplicationError, NotFound
@@ -78,8 +85,9 @@ def _connectable_units(request: HttpRequest) -> QuerySet[Unit]:
 
 @capability_required(Capability.MANAGE_CHANNELS)
 def channel_settings(request: HttpRequest) -> HttpResponse:
-    """Kênh Zalo: each connected OA's health, the connect button and a test send."""
-    accounts = selectors.zalo_account_list(viewer=viewer_of(request)).order_by("name")
+    """Kênh: each connected OA's health and ZNS templates, the SMS gateway and email, with test sends."""
+    viewer = viewer_of(request)
+    accounts = selectors.zalo_account_list(viewer=viewer).order_by("name")
     return render(
         request,
         "channels/settings.html",
@@ -87,10 +95,97 @@ def channel_settings(request: HttpRequest) -> HttpResponse:
             "healths": [selectors.zalo_account_health(account=a) for a in accounts],
             "connect_form": ConnectForm(units=_connectable_units(request)),
             "send_form": TestSendForm(),
+            "sms_form": SmsTestForm(),
+            "email_form": EmailTestForm(),
+            "purposes": ZnsPurposeForm.base_fields["purpose"].choices,  # type: ignore[attr-defined]
+            "sms": selectors.sms_settings(),
+            "email": selectors.email_settings(),
+            "recent": selectors.recent_test_sends(viewer=viewer),
             "configured": bool(settings.CAUNOI_ZALO_APP_ID and settings.CAUNOI_ZALO_APP_SECRET),
             "demo": settings.DEMO,
         },
     )
+
+
+def _home_unit(request: HttpRequest) -> Unit:
+    """The unit a channel-wide action (an SMS or email test) is recorded against: the viewer's widest."""
+    unit = _connectable_units(request).first()
+    if unit is None:
+        raise NotFound()
+    return unit
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+def sms_estimate(request: HttpRequest) -> HttpResponse:
+    """The cost of the SMS being typed, before it is sent (htmx, as the officer types)."""
+    form = SmsTestForm(request.GET)
+    form.is_valid()
+    text = form.cleaned_data.get("text", "")
+    estimate = services.sms_test_estimate(text=text, unaccented=form.cleaned_data.get("unaccented", False))
+    return render(request, "channels/_sms_estimate.html", {"estimate": estimate})
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
+def sms_test_send(request: HttpRequest) -> HttpResponse:
+    form = SmsTestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a phone number and the message."))
+        return redirect("channels:settings")
+    try:
+        services.sms_test_send(actor=request.user, unit=_home_unit(request), **form.cleaned_data)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sent. The gateway's delivery report is shown below when it arrives."))
+    return redirect("channels:settings")
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
+def email_test_send(request: HttpRequest) -> HttpResponse:
+    form = EmailTestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a valid email address."))
+        return redirect("channels:settings")
+    try:
+        services.email_test_send(
+            address=form.cleaned_data["address"], actor=request.user, unit=_home_unit(request)
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("Sent. A bounce, if any, is shown below."))
+    return redirect("channels:settings")
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
+def zns_templates_sync(request: HttpRequest, account_id: int) -> HttpResponse:
+    account = selectors.access_zalo_account(viewer_of(request), account_id)
+    try:
+        templates = services.zns_templates_sync(account=account, actor=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(n)s ZNS templates are up to date.") % {"n": len(templates)})
+    return redirect("channels:settings")
+
+
+@capability_required(Capability.MANAGE_CHANNELS)
+@require_POST
+def zns_template_purpose(request: HttpRequest, account_id: int, template_id: int) -> HttpResponse:
+    account = selectors.access_zalo_account(viewer_of(request), account_id)
+    template = selectors.access_zns_template(account, template_id)
+    form = ZnsPurposeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose one of the listed purposes."))
+        return redirect("channels:settings")
+    services.zns_template_purpose_set(
+        template=template, purpose=form.cleaned_data["purpose"], actor=request.user
+    )
+    messages.success(request, _("Template %(id)s saved.") % {"id": template.template_id})
+    return redirect("channels:settings")
 
 
 @capability_required(Capability.MANAGE_CHANNELS)
@@ -152,14 +247,22 @@ def zalo_followers_backfill(request: HttpRequest, account_id: int) -> HttpRespon
 @require_POST
 def zalo_test_send(request: HttpRequest, account_id: int) -> HttpResponse:
     account = selectors.access_zalo_account(viewer_of(request), account_id)
-    form = TestSendForm(request.POST)
+    form = TestSendForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, _("Choose a follower and write the message."))
+        image_problems = form.errors.get("image")
+        messages.error(
+            request,
+            str(image_problems[0]) if image_problems else _("Choose a follower and write the message."),
+        )
         return redirect("channels:settings")
     identity = selectors.access_identity(account, form.cleaned_data["identity"])
     try:
         services.zalo_test_send(
-            account=account, identity=identity, text=form.cleaned_data["text"], actor=request.user
+            account=account,
+            identity=identity,
+            text=form.cleaned_data["text"],
+            image=form.cleaned_data["image"],
+            actor=request.user,
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

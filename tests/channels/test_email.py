@@ -1,12 +1,10 @@
 """Email against a real SMTP server on 127.0.0.1 (aiosmtpd), and bounces built as MTAs write them."""
 
-import socket
 from email import message_from_bytes, policy
 from email.header import decode_header, make_header
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -14,55 +12,9 @@ from django.utils import timezone
 from caunoi.channels.base import Attachment, Channel, ErrorClass, InboundKind, OutboundMessage, Recipient
 from caunoi.channels.email import EmailChannel, parse_bounce, unsubscribe_token, unsubscribe_token_email
 from caunoi.settings import _email_from_url
+from tests.providers import free_port
 
 SUBJECT = "Thông báo lịch tiêm chủng tháng 12 — Phường Hà Giang 1"
-
-
-class Mailbox:
-    """An SMTP server's handler: keeps what it accepts, refuses the addresses it is told to."""
-
-    def __init__(self):
-        self.messages = []
-        self.refuse = {}  # address → SMTP reply
-
-    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
-        if address in self.refuse:
-            return self.refuse[address]
-        envelope.rcpt_tos.append(address)
-        return "250 OK"
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            {
-                "peer": session.peer,
-                "mail_from": envelope.mail_from,
-                "rcpt_tos": list(envelope.rcpt_tos),
-                "raw": envelope.original_content,
-                "message": message_from_bytes(envelope.original_content, policy=policy.default),
-            }
-        )
-        return "250 Message accepted for delivery"
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def mailbox(settings):
-    handler = Mailbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", controller.port
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    settings.EMAIL_TIMEOUT = 5
-    settings.CAUNOI_EMAIL_FROM = "Cầu Nối Tuyên Quang <thongbao@caunoi.example.vn>"
-    settings.CAUNOI_EMAIL_UNSUBSCRIBE_URL = "https://caunoi.example.vn/huy-dang-ky/"
-    yield handler
-    controller.stop()
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 import datetime as dt
 import json
-import threading
 import time
 import unicodedata
 from decimal import Decimal
@@ -28,58 +27,6 @@ from caunoi.channels.sms import (
 from caunoi.core.errors import ValidationFailed
 
 PRICES = {"price_gsm7_vnd": Decimal(500), "price_ucs2_vnd": Decimal(700)}
-
-
-class Gateway(ThreadingHTTPServer):
-    """A brandname SMS gateway on 127.0.0.1: records each request and answers as ``reply`` says."""
-
-    daemon_threads = True
-
-    def __init__(self):
-        super().__init__(("127.0.0.1", 0), GatewayHandler)
-        self.requests: list[dict] = []
-        self.reply: tuple[int, dict, dict] = (200, {"data": {"id": "gw-1"}}, {})
-        self.delay = 0.0
-
-    @property
-    def url(self):
-        return f"http://127.0.0.1:{self.server_address[1]}/send"
-
-    def handle_error(self, request, client_address):
-        pass  # the slow answer's client has gone away: nothing to report
-
-
-class GatewayHandler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, so connection reuse can be observed
-
-    def do_POST(self):
-        gateway = self.server
-        assert isinstance(gateway, Gateway)
-        body = self.rfile.read(int(self.headers["Content-Length"]))
-        gateway.requests.append({"headers": dict(self.headers), "body": body, "port": self.client_address[1]})
-        time.sleep(gateway.delay)
-        status, payload, headers = gateway.reply
-        answer = json.dumps(payload).encode()
-        self.send_response(status)
-        for name, value in headers.items():
-            self.send_header(name, value)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, format, *args):
-        pass
-
-
-@pytest.fixture
-def gateway():
-    server = Gateway()
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture
