@@ -86,6 +86,24 @@ class ChannelIdentity(models.Model):
         return f"{self.channel}:{self.external_id}"
 
 
+class ZaloTagMember(models.Model):
+    """Nhãn Zalo: a follower we put under a tag on the OA, so officers find our segments in Zalo's own
+    tools. Zalo's user list cannot be filtered by tag at scale, so we remember what we applied."""
+
+    account = models.ForeignKey(ZaloAccount, related_name="+", on_delete=models.CASCADE)
+    tag = models.CharField(max_length=64)
+    identity = models.ForeignKey(ChannelIdentity, related_name="+", on_delete=models.CASCADE)
+    tagged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "tag", "identity"], name="channels_tag_member_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tag}:{self.identity_id}"
+
+
 class WebhookEvent(models.Model):
     """The raw event as the provider sent it, kept before anything is done with it.
 

@@ -50,6 +50,7 @@ from caunoi.channels.models import (
     WebPostPriority,
     ZaloAccount,
     ZaloAccountStatus,
+    ZaloTagMember,
     ZnsTemplateRecord,
 )
 from caunoi.channels.outbound import ChannelSession, recipient_for, sent_message_record
@@ -968,6 +969,67 @@ def zalo_followers_backfill(*, account: ZaloAccount, actor: Any) -> int:
         after={"followers": known},
     )
     return known
+
+
+# Zalo tags (nhãn) kept in step with our segments ---------------------------------------------------
+
+TAG_MAX = 64
+
+
+@dataclass(frozen=True)
+class TagSync:
+    added: int
+    removed: int
+    failed: int
+    last_error: str = ""
+
+
+def zalo_tag_sync(*, account: ZaloAccount, tag: str, citizen_ids: Collection[int], actor: Any) -> TagSync:
+    """Make the OA's tag hold exactly these citizens' followers (those who follow this OA).
+
+    The calls go out one at a time outside any transaction; each success is recorded at once, so a
+    sync cut short by an error or a dead worker resumes where it stopped the next time.
+    """
+    tag = nfc(tag).strip()
+    if not tag or len(tag) > TAG_MAX:
+        raise ValidationFailed(_("A tag has 1 to 64 characters."), field="tag")
+    wanted = dict(
+        ChannelIdentity.objects.filter(
+            account=account, channel=ChannelKind.ZALO, follows=True, citizen_id__in=list(citizen_ids)
+        ).values_list("pk", "external_id")
+    )
+    members = ZaloTagMember.objects.filter(account=account, tag=tag)
+    current = dict(members.values_list("identity_id", "identity__external_id"))
+    to_add = {pk: uid for pk, uid in wanted.items() if pk not in current}
+    to_remove = {pk: uid for pk, uid in current.items() if pk not in wanted}
+    added = removed = failed = 0
+    last_error = ""
+    token = zalo_access_token(account=account)
+    with ZaloClient(token, base_url=settings.CAUNOI_ZALO_API_URL) as client:
+        for pk, user_id in to_add.items():
+            try:
+                client.tag_follower(user_id, tag)
+            except ZaloApiError as exc:
+                failed, last_error = failed + 1, str(exc)
+                continue
+            ZaloTagMember.objects.get_or_create(account=account, tag=tag, identity_id=pk)
+            added += 1
+        for pk, user_id in to_remove.items():
+            try:
+                client.remove_from_tag(user_id, tag)
+            except ZaloApiError as exc:
+                failed, last_error = failed + 1, str(exc)
+                continue
+            members.filter(identity_id=pk).delete()
+            removed += 1
+    audit_record(
+        actor=actor,
+        action="zalo.tag_sync",
+        obj=account,
+        unit=account.unit,
+        after={"tag": tag, "added": added, "removed": removed, "failed": failed},
+    )
+    return TagSync(added=added, removed=removed, failed=failed, last_error=last_error)
 
 
 # ZNS template registry -----------------------------------------------------------------------------

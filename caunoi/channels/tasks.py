@@ -12,6 +12,7 @@ from caunoi.channels.services import (
     web_post_audio_synthesize,
     webhook_event_process,
     zalo_followers_backfill,
+    zalo_tag_sync,
     zalo_tokens_refresh_due,
 )
 
@@ -58,3 +59,12 @@ def zalo_followers_backfill_task(account_id: int, actor_id: int | None) -> None:
     if account is not None:
         actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
         zalo_followers_backfill(account=account, actor=actor)
+
+
+@db_task(retries=3, retry_delay=60)
+@lock_task("zalo-tag-sync")
+def zalo_tag_sync_task(account_id: int, tag: str, citizen_ids: list[int]) -> None:
+    """Keep one OA tag equal to a segment (called by whoever owns the segment, with its members)."""
+    account = ZaloAccount.objects.filter(pk=account_id).first()
+    if account is not None:
+        zalo_tag_sync(account=account, tag=tag, citizen_ids=citizen_ids, actor=None)

@@ -61,6 +61,7 @@ EXEMPT = {
     "caunoi.channels.services.zns_templates_sync": "audited as zns.templates_sync, asserted there",
     "caunoi.channels.services.zns_template_purpose_set": "audited as zns.template_purpose, asserted there",
     "caunoi.channels.services.zns_templates": "a read",
+    "caunoi.channels.services.zalo_tag_sync": "audited as zalo.tag_sync, asserted with the emulator",
     "caunoi.channels.services.sms_test_send": "audited as sms.test_send, asserted in test_channels_page.py",
     "caunoi.channels.services.email_test_send": "audited as email.test_send, asserted there too",
     "caunoi.channels.services.sms_test_estimate": "a price quote; nothing is written",

@@ -9,7 +9,13 @@ import pytest
 from caunoi.channels.base import ChannelKind, ErrorClass, OutboundMessage, Recipient, SendError, SendResult
 from caunoi.channels.models import SentMessage, ZnsTemplateRecord
 from caunoi.channels.outbound import ChannelSession, recipient_for, sent_message_record, zalo_identity_for
-from caunoi.channels.services import zns_template_purpose_set, zns_templates, zns_templates_sync
+from caunoi.channels.services import (
+    zalo_followers_backfill,
+    zalo_tag_sync,
+    zns_template_purpose_set,
+    zns_templates,
+    zns_templates_sync,
+)
 from caunoi.core.errors import ValidationFailed
 from caunoi.core.models import AuditEvent
 from tests.zalo_live import wait_until
@@ -124,3 +130,33 @@ def test_zns_sends_a_registered_template_by_phone(zalo_live):
         )
     assert result.ok, result.error
     assert result.provider_message_id
+
+
+def test_a_tag_follows_the_segment_it_mirrors_and_a_second_sync_changes_nothing(zalo_live):
+    zalo_followers_backfill(account=zalo_live.account, actor=None)  # who follows: only followers are tagged
+    identities = zalo_live.followers_write_in(4)[:4]
+    assert all(i.follows for i in identities)
+    first = [i.citizen_id for i in identities[:3]]
+
+    done = zalo_tag_sync(account=zalo_live.account, tag="Hộ nghèo Hà Giang 1", citizen_ids=first, actor=None)
+    assert (done.added, done.removed, done.failed) == (3, 0, 0)
+
+    second = [i.citizen_id for i in identities[1:]]
+    moved = zalo_tag_sync(
+        account=zalo_live.account, tag="Hộ nghèo Hà Giang 1", citizen_ids=second, actor=None
+    )
+    assert (moved.added, moved.removed) == (1, 1)
+    again = zalo_tag_sync(
+        account=zalo_live.account, tag="Hộ nghèo Hà Giang 1", citizen_ids=second, actor=None
+    )
+    assert (again.added, again.removed) == (0, 0)
+
+    followers = {f["user_id"]: f for f in zalo_live.admin("GET", "followers")["followers"]}
+    tagged = {uid for uid, f in followers.items() if "Hộ nghèo Hà Giang 1" in f.get("tags", [])}
+    assert tagged == {i.external_id for i in identities[1:]}
+    assert AuditEvent.objects.filter(action="zalo.tag_sync").count() == 3
+
+
+def test_a_tag_name_zalo_would_refuse_is_refused_here(zalo_live):
+    with pytest.raises(ValidationFailed):
+        zalo_tag_sync(account=zalo_live.account, tag=" ", citizen_ids=[], actor=None)
