@@ -22,6 +22,7 @@ from caunoi.citizens.models import Citizen, ConsentPurpose
 from caunoi.citizens.services import citizen_erase, citizen_export
 from caunoi.core.models import AuditEvent
 from tests.conftest import ensure_units
+from tests.zalo_live import connect_account
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -328,22 +329,11 @@ def test_an_officer_connects_the_oa_and_a_test_message_is_delivered_then_seen(
 
 
 def _connect(emulator) -> ZaloAccount:
-    """Connect the OA as the Channels page does, through the emulator's consent step."""
-    from caunoi.channels.services import zalo_account_connect, zalo_authorization_start
+    """Connect the OA from scratch, as the Channels page does, through the emulator's consent step."""
     from caunoi.geo.models import Unit
 
     ZaloAccount.objects.all().delete()
-    start = zalo_authorization_start(redirect_uri="http://testserver/channels/zalo/callback/")
-    consent = httpx.URL(start.url)
-    back = httpx.post(f"{emulator.url}/v4/oa/permission", data=dict(consent.params)).headers["location"]
-    query = dict(httpx.URL(back).params)
-    return zalo_account_connect(
-        unit=Unit.objects.get(code="08"),
-        query=query,
-        expected_state=start.state,
-        code_verifier=start.code_verifier,
-        actor=None,
-    )
+    return connect_account(emulator.url, Unit.objects.get(code="08"))
 
 
 def test_a_token_that_expired_mid_way_is_refreshed_and_the_send_goes_through(emulator_settings, emulator):
