@@ -84,3 +84,31 @@ class RateLimitBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy}:{self.key}={self.tokens:.2f}"
+
+
+class DayOff(models.Model):
+    """A change to the statutory calendar (ngày nghỉ / ngày làm bù) that deadlines count with.
+
+    The government's yearly notice moves days (Tết bridges, a Saturday worked in exchange) and the
+    province may add its own days off; ``caunoi.core.workdays`` reads these rows over the Labour
+    Code's holidays. Change them through ``workdays.day_off_set``/``day_off_remove`` (audited).
+    """
+
+    class Kind(models.TextChoices):
+        OFF = "off", _("Day off")
+        WORKING = "working", _("Working day")
+
+    date = models.DateField(_("date"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices, default=Kind.OFF)
+
+    class Meta:
+        ordering = ["date"]
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(kind__in=["off", "working"]), name="core_dayoff_kind")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}"
