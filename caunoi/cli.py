@@ -286,6 +286,31 @@ def manage(args: tuple[str, ...]) -> None:
     execute_from_command_line(["caunoi manage", *args])
 
 
+@main.command()
+@click.argument("file", type=click.File("rb"))
+@click.option(
+    "--evaluate",
+    "labels",
+    type=click.File("rb"),
+    help="A file of `topic<TAB>sentiment` lines, one per text: print accuracy and macro-F1 instead.",
+)
+def analyze(file: Any, labels: Any) -> None:
+    """Analyse public opinion in FILE (one text per line, `-` for stdin): one JSON object per line."""
+    from caunoi.opinion import batch
+
+    results = []
+    for result in batch.analyse_stream(batch.read_lines(file)):
+        if result.skipped is not None:
+            click.echo(f"caunoi analyze: line {result.text_id} skipped ({result.skipped.value})", err=True)
+        if labels is None:
+            click.echo(batch.json_line(result))
+        else:
+            results.append(result)
+    if labels is not None:
+        for score in batch.evaluate(results, batch.read_labels(labels)):
+            click.echo(score.line())
+
+
 @main.command("zalo-emulator")
 @click.option("--host", default=DEMO_HOST, show_default=True, help="Address the emulator listens on.")
 @click.option("--port", default=DEMO_EMULATOR_PORT, show_default=True, type=int, help="Port of the emulator.")

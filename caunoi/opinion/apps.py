@@ -6,3 +6,8 @@ class OpinionConfig(AppConfig):
     name = "caunoi.opinion"
     label = "opinion"
     verbose_name = _("Public opinion")
+
+    def ready(self) -> None:
+        from caunoi.opinion import navigation
+
+        navigation.register()

@@ -1,0 +1,365 @@
+"""Reads of public opinion, each scoped to the viewer.
+
+Dashboards read the count table and the contributor marks only. A cell (topic, commune, day range)
+whose distinct citizens are fewer than k is *suppressed*: its numbers are not returned at all.
+Messages themselves are shown only to staff who may read those communes' messages anyway
+(VIEW_INBOX), and always redacted.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+
+from caunoi.core.errors import NotFound
+from caunoi.core.permissions import Capability, Viewer
+from caunoi.geo.models import Unit
+from caunoi.opinion.models import (
+    AnalysedMessage,
+    Answer,
+    ContributorMark,
+    EmergingStatus,
+    EmergingTopic,
+    FieldReport,
+    Question,
+    QuestionKind,
+    Sentiment,
+    SpikeAlert,
+    Survey,
+    Topic,
+    TopicDayCount,
+)
+from caunoi.opinion.services import min_cell
+
+FIELDS = ("messages", "negative", "neutral", "positive", "urgent")
+
+
+@dataclass
+class Cell:
+    messages: int = 0
+    negative: int = 0
+    neutral: int = 0
+    positive: int = 0
+    urgent: int = 0
+    people: int = 0
+    suppressed: bool = True
+
+    def add(self, row: Mapping[str, Any]) -> None:
+        for name in FIELDS:
+            setattr(self, name, getattr(self, name) + (row.get(name) or 0))
+
+    def share(self, name: str) -> float:
+        return getattr(self, name) / self.messages if self.messages else 0.0
+
+
+def _finish(cell: Cell, people: int, k: int) -> Cell:
+    """Apply the small-cell rule: below k people, nothing but the fact of suppression remains."""
+    if people < k:
+        return Cell()
+    cell.people = people
+    cell.suppressed = False
+    return cell
+
+
+@dataclass
+class TopicRow:
+    topic: Topic
+    current: Cell
+    previous: Cell
+
+    @property
+    def change(self) -> float | None:
+        """Period-over-period change in %, or None when either period is suppressed or empty."""
+        if self.current.suppressed or self.previous.suppressed or not self.previous.messages:
+            return None
+        return round(100.0 * (self.current.messages - self.previous.messages) / self.previous.messages, 1)
+
+
+@dataclass
+class Dashboard:
+    days: int
+    start: dt.date
+    end: dt.date  # inclusive
+    k: int
+    total: Cell
+    previous_total: Cell
+    topics: list[TopicRow]
+    daily: list[tuple[dt.date, int | None]]  # None: suppressed day
+    communes: list[Unit]
+    heat: dict[tuple[int, int], Cell]  # (unit id, topic id) → cell
+    spikes: list[SpikeAlert] = field(default_factory=list)
+    emerging: list[EmergingTopic] = field(default_factory=list)
+
+
+def _people(marks: QuerySet[ContributorMark], *keys: str) -> dict[tuple[Any, ...], int]:
+    """Distinct citizens per key. Pseudonyms change monthly, so a person counts once per month; the
+    largest monthly count is a lower bound of the people in the range, never an over-count."""
+    best: dict[tuple[Any, ...], int] = defaultdict(int)
+    for row in marks.values(*keys, "month").annotate(n=Count("mark", distinct=True)):
+        key = tuple(row[k] for k in keys)
+        best[key] = max(best[key], row["n"])
+    return best
+
+
+def dashboard(*, viewer: Viewer, today: dt.date, days: int = 7, heat_rows: int = 15) -> Dashboard:
+    k = min_cell()
+    scope = viewer.unit_q(Capability.VIEW_OPINION, "unit")
+    start = today - dt.timedelta(days=days - 1)
+    previous_start = start - dt.timedelta(days=days)
+    counts = TopicDayCount.objects.filter(scope)
+    marks = ContributorMark.objects.filter(scope)
+    window = Q(day__gte=start, day__lte=today)
+    before = Q(day__gte=previous_start, day__lt=start)
+    sums = {name: Sum(name) for name in FIELDS}
+
+    topics = list(Topic.objects.filter(active=True))
+    current_by: dict[tuple[int, int], Mapping[str, Any]] = {
+        (r["unit_id"], r["topic_id"]): r
+        for r in counts.filter(window).values("unit_id", "topic_id").annotate(**sums)
+    }
+    previous_by = {r["topic_id"]: r for r in counts.filter(before).values("topic_id").annotate(**sums)}
+    people_cell = _people(marks.filter(window), "unit_id", "topic_id")
+    people_topic = _people(marks.filter(window), "topic_id")
+    people_topic_before = _people(marks.filter(before), "topic_id")
+    people_all = _people(marks.filter(window))
+    people_all_before = _people(marks.filter(before))
+    people_day = _people(marks.filter(window), "day")
+
+    total, previous_total = Cell(), Cell()
+    by_topic: dict[int, Cell] = defaultdict(Cell)
+    by_unit: dict[int, int] = defaultdict(int)
+    for (unit_id, topic_id), row in current_by.items():
+        total.add(row)
+        by_topic[topic_id].add(row)
+        by_unit[unit_id] += row["messages"] or 0
+    rows = []
+    for topic in topics:
+        previous = Cell()
+        if topic.pk in previous_by:
+            previous.add(previous_by[topic.pk])
+            previous_total.add(previous_by[topic.pk])
+        rows.append(
+            TopicRow(
+                topic,
+                _finish(by_topic.get(topic.pk, Cell()), people_topic.get((topic.pk,), 0), k),
+                _finish(previous, people_topic_before.get((topic.pk,), 0), k),
+            )
+        )
+    rows.sort(key=lambda r: (r.current.suppressed, -r.current.messages, r.topic.order))
+
+    daily_counts = {r["day"]: r["n"] for r in counts.filter(window).values("day").annotate(n=Sum("messages"))}
+    daily: list[tuple[dt.date, int | None]] = []
+    for offset in range(days):
+        day = start + dt.timedelta(days=offset)
+        shown = people_day.get((day,), 0) >= k or not daily_counts.get(day)
+        daily.append((day, daily_counts.get(day, 0) if shown else None))
+
+    top_units = sorted(by_unit, key=lambda u: -by_unit[u])[:heat_rows]
+    communes = sorted(Unit.objects.filter(pk__in=top_units), key=lambda u: -by_unit[u.pk])
+    heat = {}
+    for (unit_id, topic_id), row in current_by.items():
+        if unit_id in top_units:
+            cell = Cell()
+            cell.add(row)
+            heat[(unit_id, topic_id)] = _finish(cell, people_cell.get((unit_id, topic_id), 0), k)
+
+    return Dashboard(
+        days=days,
+        start=start,
+        end=today,
+        k=k,
+        total=_finish(total, people_all.get((), 0), k),
+        previous_total=_finish(previous_total, people_all_before.get((), 0), k),
+        topics=rows,
+        daily=daily,
+        communes=communes,
+        heat=heat,
+        spikes=list(spike_list(viewer=viewer)[:10]),
+        emerging=list(emerging_list(viewer=viewer)[:5]),
+    )
+
+
+def spike_list(*, viewer: Viewer, open_only: bool = True) -> QuerySet[SpikeAlert]:
+    qs = SpikeAlert.objects.filter(viewer.unit_q(Capability.VIEW_OPINION, "unit")).select_related(
+        "topic", "unit"
+    )
+    return qs.filter(acknowledged_at__isnull=True) if open_only else qs
+
+
+def access_spike(viewer: Viewer, pk: int) -> SpikeAlert:
+    alert = spike_list(viewer=viewer, open_only=False).filter(pk=pk).first()
+    if alert is None:
+        raise NotFound()
+    return alert
+
+
+def emerging_list(*, viewer: Viewer) -> QuerySet[EmergingTopic]:
+    scope = Unit.objects.filter(viewer.unit_q(Capability.VIEW_OPINION))
+    return (
+        EmergingTopic.objects.filter(status=EmergingStatus.NEW, units__in=scope)
+        .distinct()
+        .select_related("main_topic")
+        .order_by("-novelty", "-size")
+    )
+
+
+def access_emerging(viewer: Viewer, pk: int) -> EmergingTopic:
+    emerging = emerging_list(viewer=viewer).filter(pk=pk).first()
+    if emerging is None:
+        raise NotFound()
+    return emerging
+
+
+def representatives(*, viewer: Viewer, emerging: EmergingTopic) -> list[AnalysedMessage]:
+    """Only the representative messages of communes whose messages this viewer may read."""
+    return list(
+        emerging.representatives.filter(viewer.unit_q(Capability.VIEW_INBOX, "unit")).select_related("unit")
+    )
+
+
+def message_list(
+    *,
+    viewer: Viewer,
+    topic_id: int | None = None,
+    unit_id: int | None = None,
+    start: dt.date | None = None,
+    end: dt.date | None = None,
+) -> QuerySet[AnalysedMessage]:
+    """The drill-down: redacted messages, only of communes whose inbox this viewer may read."""
+    qs = AnalysedMessage.objects.filter(viewer.unit_q(Capability.VIEW_INBOX, "unit")).select_related(
+        "topic", "unit"
+    )
+    if topic_id is not None:
+        qs = qs.filter(topic_id=topic_id)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    if start is not None:
+        qs = qs.filter(day__gte=start)
+    if end is not None:
+        qs = qs.filter(day__lte=end)
+    return qs
+
+
+def label_queue(*, viewer: Viewer, limit: int = 20) -> list[AnalysedMessage]:
+    """Active learning: the least certain unlabelled messages first, among those the viewer may label
+    and read."""
+    qs = (
+        AnalysedMessage.objects.filter(
+            viewer.unit_q(Capability.LABEL_OPINION, "unit") & viewer.unit_q(Capability.VIEW_INBOX, "unit"),
+            labelled=False,
+        )
+        .select_related("topic", "unit")
+        .order_by("topic_score", "-id")
+    )
+    return list(qs[:limit])
+
+
+def access_message_for_labelling(viewer: Viewer, pk: int) -> AnalysedMessage:
+    qs = AnalysedMessage.objects.filter(
+        viewer.unit_q(Capability.LABEL_OPINION, "unit") & viewer.unit_q(Capability.VIEW_INBOX, "unit"), pk=pk
+    ).select_related("topic", "unit")
+    message = qs.first()
+    if message is None:
+        raise NotFound()
+    return message
+
+
+def active_topics() -> QuerySet[Topic]:
+    return Topic.objects.filter(active=True)
+
+
+# Surveys ----------------------------------------------------------------------------------------
+
+
+def survey_list(*, viewer: Viewer) -> QuerySet[Survey]:
+    return (
+        Survey.objects.filter(viewer.unit_q(Capability.VIEW_OPINION, "unit"))
+        .select_related("unit")
+        .annotate(n_responses=Count("responses", distinct=True))
+    )
+
+
+def access_survey(viewer: Viewer, pk: int, *, manage: bool = False) -> Survey:
+    capability = Capability.MANAGE_SURVEYS if manage else Capability.VIEW_OPINION
+    survey = Survey.objects.filter(viewer.unit_q(capability, "unit"), pk=pk).select_related("unit").first()
+    if survey is None:
+        raise NotFound()
+    return survey
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int
+    counts: list[tuple[str, int]]  # choice or scale value → answers
+    mean: float | None = None
+    texts: list[str] = field(default_factory=list)  # redacted, for inbox readers only
+
+
+@dataclass
+class SurveyResults:
+    responses: int
+    k: int
+    suppressed: bool
+    questions: list[QuestionResult]
+
+
+def survey_results(*, viewer: Viewer, survey: Survey) -> SurveyResults:
+    """Live aggregate results; nothing at all below k responses. Free-text answers appear as moods
+    and topics, and as redacted text only to staff who may read this unit's messages."""
+    k = min_cell()
+    responses = survey.responses.count()
+    if responses < k:
+        return SurveyResults(responses, k, True, [])
+    show_texts = viewer.covers(Capability.VIEW_INBOX, survey.unit)
+    answers = list(Answer.objects.filter(response__survey=survey).select_related("topic"))
+    by_question: dict[int, list[Answer]] = defaultdict(list)
+    for answer in answers:
+        by_question[answer.question_id].append(answer)
+    results = []
+    for question in survey.questions.all():
+        given = by_question.get(question.pk, [])
+        if question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            tally = [0] * len(question.choices)
+            for a in given:
+                for index in a.choices:
+                    tally[index] += 1
+            results.append(
+                QuestionResult(question, len(given), list(zip(question.choices, tally, strict=True)))
+            )
+        elif question.kind == QuestionKind.SCALE:
+            values = [a.scale for a in given if a.scale is not None]
+            counts = [(str(v), values.count(v)) for v in range(1, 6)]
+            mean = round(sum(values) / len(values), 2) if values else None
+            results.append(QuestionResult(question, len(given), counts, mean))
+        else:
+            moods = [
+                (str(label), sum(1 for a in given if a.sentiment == value))
+                for value, label in Sentiment.choices
+            ]
+            texts = [a.text for a in given] if show_texts else []
+            results.append(QuestionResult(question, len(given), moods, texts=texts))
+    return SurveyResults(responses, k, False, results)
+
+
+def field_report_units(*, viewer: Viewer) -> list[Unit]:
+    """The communes a collaborator may report on: those their FIELD_REPORTS role covers."""
+    from caunoi.geo.models import UnitLevel
+
+    return list(
+        Unit.objects.filter(viewer.unit_q(Capability.FIELD_REPORTS), level=UnitLevel.COMMUNE).order_by(
+            "name"
+        )[:500]
+    )
+
+
+def field_report_list(*, viewer: Viewer) -> QuerySet[FieldReport]:
+    """Reports of the communes the viewer covers for opinion; their redacted remarks are the
+    reporter's own account, shown to staff who may report or read that commune's messages."""
+    scope = viewer.unit_q(Capability.FIELD_REPORTS, "unit") | viewer.unit_q(Capability.VIEW_INBOX, "unit")
+    return FieldReport.objects.filter(scope).select_related("unit", "reported_by")
