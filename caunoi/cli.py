@@ -311,6 +311,44 @@ def analyze(file: Any, labels: Any) -> None:
             click.echo(score.line())
 
 
+@main.command("zalo-burst")
+@click.option(
+    "--topic", required=True, help="What the messages are about, e.g. electricity_water, disaster, roads."
+)
+@click.option(
+    "--commune", "commune_code", required=True, help="Code of the commune they come from, e.g. 00694."
+)
+@click.option("--events", default=30, show_default=True, type=int, help="How many messages.")
+@click.option("--per-second", default=5.0, show_default=True, type=float, help="How fast they arrive.")
+@click.option(
+    "--emulator",
+    default=f"http://{DEMO_HOST}:{DEMO_EMULATOR_PORT}",
+    show_default=True,
+    help="The running emulator (the demo's by default).",
+)
+def zalo_burst(topic: str, commune_code: str, events: int, per_second: float, emulator: str) -> None:
+    """Demo: the emulator's residents of one commune write about one issue (an emerging topic)."""
+    import httpx
+
+    try:
+        answer = httpx.post(
+            f"{emulator.rstrip('/')}/_admin/drive",
+            json={
+                "events": events,
+                "rate_per_second": per_second,
+                "kinds": {"user_send_text": 1},
+                "topic": topic,
+                "commune_code": commune_code,
+            },
+            timeout=10,
+        )
+    except httpx.HTTPError as exc:
+        _fail(f"the Zalo emulator at {emulator} does not answer ({exc}); is `make demo` running?")
+    if answer.status_code >= 400:
+        _fail(f"the emulator refused the burst: {answer.text.strip()}")
+    click.echo(f"{events} messages about {topic} from commune {commune_code} are on their way.")
+
+
 @main.command("zalo-emulator")
 @click.option("--host", default=DEMO_HOST, show_default=True, help="Address the emulator listens on.")
 @click.option("--port", default=DEMO_EMULATOR_PORT, show_default=True, type=int, help="Port of the emulator.")

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 CAUNOI = str(Path(sys.executable).with_name("caunoi"))
-SUBCOMMANDS = ["demo", "serve", "worker", "load-units", "createstaff", "otp"]
+SUBCOMMANDS = ["demo", "serve", "worker", "load-units", "createstaff", "otp", "analyze", "zalo-burst"]
 STRONG_PASSWORD = "Cầu-Nối-vững-chắc-2026"
 
 
@@ -91,6 +91,47 @@ def test_an_unknown_province_code_fails_in_one_line(tmp_path):
     result = caunoi("load-units", "--province", "99", env=production_env(tmp_path))
 
     assert_one_line_error(result, "unknown province code 99")
+
+
+def test_a_burst_without_a_running_emulator_fails_in_one_line(tmp_path):
+    from tests.providers import free_port
+
+    result = caunoi(
+        "zalo-burst",
+        "--topic",
+        "roads",
+        "--commune",
+        "00694",
+        "--emulator",
+        f"http://127.0.0.1:{free_port()}",
+        env=base_env(tmp_path),
+    )
+    assert_one_line_error(result, "does not answer")
+
+
+def test_a_burst_reaches_the_emulator_and_a_bad_one_is_refused_in_one_line(tmp_path):
+    from caunoi.channels.zalo.emulator import EmulatorConfig, ZaloEmulator
+
+    emulator = ZaloEmulator(EmulatorConfig(followers=80, seed=4)).start()
+    try:
+        commune = next(p.place.commune_code for p in emulator.state.followers.values() if p.place)
+        args = [
+            "zalo-burst",
+            "--commune",
+            commune,
+            "--events",
+            "4",
+            "--per-second",
+            "0",
+            "--emulator",
+            emulator.url,
+        ]
+        sent = caunoi(*args, "--topic", "electricity_water", env=base_env(tmp_path))
+        assert sent.returncode == 0, sent.stderr
+        assert "4 messages about electricity_water" in sent.stdout
+        assert_one_line_error(caunoi(*args, "--topic", "weather", env=base_env(tmp_path)), "unknown topic")
+    finally:
+        emulator.stop()
 
 
 # Help -------------------------------------------------------------------------------------------

@@ -844,6 +844,25 @@ def test_the_admin_drive_honours_rate_and_kinds(start_emulator, receiver):
         assert http.post("/_admin/drive", json={"events": 5, "kinds": {"user_dance": 1}}).status_code == 400
 
 
+def test_a_burst_is_about_one_topic_from_people_of_one_commune(start_emulator, receiver):
+    emulator = start_emulator(webhook_url=receiver.url, followers=200)
+    residents = {
+        p.user_id: p.place.commune_code for p in emulator.state.followers.values() if p.place is not None
+    }
+    commune = Counter(residents.values()).most_common(1)[0][0]
+    with httpx.Client(base_url=emulator.url, timeout=10) as http:
+        burst = {"topic": "electricity_water", "commune_code": commune, "kinds": {"user_send_text": 1}}
+        report = http.post("/_admin/drive", json={"events": 15, "rate_per_second": 0, "wait": True, **burst})
+        assert report.json()["topics"] == {"electricity_water": 15}
+        assert receiver.wait_for(15)
+        senders = {e["sender"]["id"] for e in receiver.events()}
+        assert {residents[s] for s in senders} == {commune}
+        unknown = http.post("/_admin/drive", json={"events": 1, "topic": "weather"})
+        assert unknown.status_code == 400 and "electricity_water" in unknown.text
+        nowhere = http.post("/_admin/drive", json={"events": 1, "commune_code": "99999"})
+        assert nowhere.status_code == 400 and "99999" in nowhere.text
+
+
 def test_follow_and_unfollow_events_change_who_follows(start_emulator, receiver):
     emulator = start_emulator(webhook_url=receiver.url)
     with httpx.Client(base_url=emulator.url) as http:

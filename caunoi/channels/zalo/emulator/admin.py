@@ -214,7 +214,14 @@ class Admin:
             rate = float(body.get("rate_per_second", 10))
             if kinds is not None and not isinstance(kinds, dict):
                 raise ValueError("kinds must be an object of weights")
-            plan = driver.plan_drive(self.state, events=events, rate_per_second=rate, kinds=kinds)
+            plan = driver.plan_drive(
+                self.state,
+                events=events,
+                rate_per_second=rate,
+                kinds=kinds,
+                topic=str(body.get("topic") or ""),
+                commune_code=str(body.get("commune_code") or ""),
+            )
         except (TypeError, ValueError) as exc:
             raise BadRequest(str(exc)) from None
         if body.get("wait"):

@@ -21,7 +21,7 @@ from caunoi.channels.zalo.emulator.events import (
 )
 from caunoi.channels.zalo.emulator.population import Follower
 from caunoi.channels.zalo.emulator.state import Drive, EmulatorState
-from caunoi.channels.zalo.emulator.texts import citizen_message
+from caunoi.channels.zalo.emulator.texts import TOPICS, citizen_message
 
 ATTACHMENT_KINDS = ("image", "file", "location", "sticker", "link")
 DEFAULT_KINDS: dict[str, float] = {
@@ -56,6 +56,14 @@ def _pick(state: EmulatorState, user_id: str | None, fits: Callable[[Follower], 
     raise NoCandidate("no follower found for this event")
 
 
+def _resident_of(state: EmulatorState, commune_code: str) -> Follower:
+    """Someone living in that commune (for a burst of messages from one place)."""
+    people = [p for p in state.followers.values() if p.place and p.place.commune_code == commune_code]
+    if not people:
+        raise NoCandidate(f"no follower lives in commune {commune_code}")
+    return state.rng.choice(people)
+
+
 def _newcomer(state: EmulatorState, *, following: bool) -> Follower:
     now = state.clock()
     person = state.maker.person(now=now, following=following, last_interaction=now)
@@ -64,23 +72,38 @@ def _newcomer(state: EmulatorState, *, following: bool) -> Follower:
 
 
 def citizen_event(
-    state: EmulatorState, kind: str, *, user_id: str | None = None, text: str | None = None
+    state: EmulatorState,
+    kind: str,
+    *,
+    user_id: str | None = None,
+    text: str | None = None,
+    topic: str = "",
+    commune_code: str = "",
 ) -> tuple[Event, str]:
-    """Make one follower cause ``kind`` and send its webhook; returns the event and its topic, if any."""
+    """Make one follower cause ``kind`` and send its webhook; returns the event and its topic, if any.
+
+    ``topic`` and ``commune_code`` make a burst: texts about one issue from people of one commune.
+    """
     config = state.config
-    topic = ""
+    wanted_topic = topic
+    topic = ""  # what the text turned out to be about (the one asked for, in a burst)
     with state.lock:
         now = state.clock()
         if kind.startswith("user_send_"):
             media = kind.removeprefix("user_send_")
             if media != "text" and media not in ATTACHMENT_KINDS:
                 raise ValueError(f"unknown event {kind}")
-            person = _pick(state, user_id, lambda p: True)
+            if commune_code and user_id is None:
+                person = _resident_of(state, commune_code)
+            else:
+                person = _pick(state, user_id, lambda p: True)
             msg_id = state.new_msg_id()
             if media == "text":
                 if text is None:
                     commune = person.place.commune_name if person.place else ""
-                    topic, text = citizen_message(state.rng, place=person.village, commune=commune)
+                    topic, text = citizen_message(
+                        state.rng, place=person.village, commune=commune, topic=wanted_topic
+                    )
                 message = {"msg_id": msg_id, "text": text}
             else:
                 media_url = f"{state.base_url}/_media"
@@ -124,9 +147,23 @@ def citizen_event(
 
 
 def plan_drive(
-    state: EmulatorState, *, events: int, rate_per_second: float, kinds: Mapping[str, float] | None = None
+    state: EmulatorState,
+    *,
+    events: int,
+    rate_per_second: float,
+    kinds: Mapping[str, float] | None = None,
+    topic: str = "",
+    commune_code: str = "",
 ) -> Drive:
     """Check the request and register the drive, so the admin API can answer before it runs."""
+    if topic and topic not in TOPICS:
+        raise ValueError(f"unknown topic {topic!r}; one of: {', '.join(sorted(TOPICS))}")
+    if commune_code:
+        with state.lock:
+            try:
+                _resident_of(state, commune_code)
+            except NoCandidate as exc:  # say so now, not halfway through the drive
+                raise ValueError(str(exc)) from None
     weights = dict(kinds or DEFAULT_KINDS)
     unknown = set(weights) - set(DEFAULT_KINDS)
     if unknown:
@@ -134,7 +171,7 @@ def plan_drive(
     if events < 0 or not any(w > 0 for w in weights.values()) or any(w < 0 for w in weights.values()):
         raise ValueError("events must be ≥ 0 and the kinds need a positive weight")
     with state.lock:
-        drive = Drive(len(state.drives) + 1, events, rate_per_second, weights)
+        drive = Drive(len(state.drives) + 1, events, rate_per_second, weights, topic, commune_code)
         state.drives.append(drive)
     return drive
 
@@ -154,11 +191,12 @@ def run_drive(state: EmulatorState, drive: Drive, *, stop: threading.Event | Non
             break
         with state.lock:
             kind = state.rng.choices(names, weights)[0]
+        burst = {"topic": drive.topic, "commune_code": drive.commune_code}
         try:
-            _, topic = citizen_event(state, kind)
+            _, topic = citizen_event(state, kind, **burst)
         except NoCandidate:
             kind = "user_send_text"
-            _, topic = citizen_event(state, kind)
+            _, topic = citizen_event(state, kind, **burst)
         with state.lock:
             drive.emitted[kind] += 1
             if topic:
@@ -174,9 +212,17 @@ def drive(
     events: int,
     rate_per_second: float,
     kinds: Mapping[str, float] | None = None,
+    topic: str = "",
+    commune_code: str = "",
     stop: threading.Event | None = None,
 ) -> Drive:
     """Run a drive to the end in the calling thread (the Python form of ``POST /_admin/drive``)."""
-    return run_drive(
-        state, plan_drive(state, events=events, rate_per_second=rate_per_second, kinds=kinds), stop=stop
+    plan = plan_drive(
+        state,
+        events=events,
+        rate_per_second=rate_per_second,
+        kinds=kinds,
+        topic=topic,
+        commune_code=commune_code,
     )
+    return run_drive(state, plan, stop=stop)

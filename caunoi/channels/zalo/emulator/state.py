@@ -72,6 +72,8 @@ class Drive:
     requested: int
     rate_per_second: float
     kinds: dict[str, float] = field(default_factory=dict)
+    topic: str = ""  # every text is about this topic (a burst), when set
+    commune_code: str = ""  # every event comes from followers living in this commune, when set
     emitted: Counter[str] = field(default_factory=Counter)
     topics: Counter[str] = field(default_factory=Counter)
     started_at: float = 0.0
@@ -85,6 +87,8 @@ class Drive:
             "emitted": sum(self.emitted.values()),
             "by_kind": dict(self.emitted),
             "topics": dict(self.topics),
+            "topic": self.topic,
+            "commune_code": self.commune_code,
             "running": self.finished_at is None,
             "seconds": round((self.finished_at or time.time()) - self.started_at, 3),
         }

@@ -155,9 +155,10 @@ def teencode(text: str) -> str:
     return text
 
 
-def citizen_message(rng: random.Random, *, place: str, commune: str) -> tuple[str, str]:
-    """(topic, text) of one message, with the style varied as people really type."""
-    topic = rng.choices(list(TOPIC_WEIGHTS), list(TOPIC_WEIGHTS.values()))[0]
+def citizen_message(rng: random.Random, *, place: str, commune: str, topic: str = "") -> tuple[str, str]:
+    """(topic, text) of one message, with the style varied as people really type; about ``topic`` when
+    given (a burst), else a topic drawn with everyday weights."""
+    topic = topic or rng.choices(list(TOPIC_WEIGHTS), list(TOPIC_WEIGHTS.values()))[0]
     body = rng.choice(TOPICS[topic]).format(
         place=_mid_sentence(place),
         commune=_mid_sentence(commune) or "xã",
