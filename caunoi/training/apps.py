@@ -6,3 +6,8 @@ class TrainingConfig(AppConfig):
     name = "caunoi.training"
     label = "training"
     verbose_name = _("Training")
+
+    def ready(self) -> None:
+        from caunoi.training import navigation
+
+        navigation.register()
