@@ -6,3 +6,8 @@ class PracticesConfig(AppConfig):
     name = "caunoi.practices"
     label = "practices"
     verbose_name = _("Good practices")
+
+    def ready(self) -> None:
+        from caunoi.practices import navigation
+
+        navigation.register()
