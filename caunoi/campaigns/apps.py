@@ -6,3 +6,8 @@ class CampaignsConfig(AppConfig):
     name = "caunoi.campaigns"
     label = "campaigns"
     verbose_name = _("Campaigns")
+
+    def ready(self) -> None:
+        from caunoi.campaigns import navigation, tasks  # noqa: F401 - tasks register with Huey
+
+        navigation.register()
