@@ -106,6 +106,7 @@ def _register_routers() -> None:
     from caunoi.accounts.api import router as accounts_router
     from caunoi.campaigns.api import router as campaigns_router
     from caunoi.citizens.api import router as citizens_router
+    from caunoi.disclosure.api import router as disclosure_router
     from caunoi.geo.api import router as geo_router
     from caunoi.inbox.api import router as inbox_router
     from caunoi.opinion.api import router as opinion_router
@@ -120,6 +121,7 @@ def _register_routers() -> None:
     api.add_router("/opinion", opinion_router)
     api.add_router("/practices", practices_router)
     api.add_router("/training", training_router)
+    api.add_router("/disclosure", disclosure_router)
 
 
 _register_routers()

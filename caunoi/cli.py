@@ -68,6 +68,7 @@ def demo(host: str, port: int) -> None:
     Running it again reuses what exists: migrations and loads are idempotent.
     """
     os.environ["CAUNOI_DEMO"] = "1"
+    os.environ.setdefault("CAUNOI_PUBLIC_URL", f"http://{host}:{port}")  # links sent to residents
     _setup_django()
     from django.core.management import call_command
 

@@ -64,7 +64,14 @@ CITIZENS = [
 
 # Each app seeds its own demo data (``<app>/demo.py``: an idempotent ``demo_seed() -> None``), in this
 # order, after the units, staff and citizens above exist.
-APP_SEEDS: tuple[str, ...] = ()
+APP_SEEDS: tuple[str, ...] = (
+    "caunoi.training.demo",
+    "caunoi.practices.demo",
+    "caunoi.disclosure.demo",
+    "caunoi.campaigns.demo",
+    "caunoi.inbox.demo",
+    "caunoi.opinion.demo",
+)
 
 
 def _unit(code: str) -> Unit:

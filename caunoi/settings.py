@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "caunoi.practices",
     "caunoi.training",
     "caunoi.reports",
+    "caunoi.disclosure",
 ]
 
 MIDDLEWARE = [
@@ -459,6 +460,46 @@ CAUNOI_CONTACT_LIMIT_PER_CLIENT = _env_int("CAUNOI_CONTACT_LIMIT_PER_CLIENT", 5)
 CAUNOI_CONTACT_LIMIT_PER_UNIT = _env_int("CAUNOI_CONTACT_LIMIT_PER_UNIT", 200)
 if CAUNOI_CONTACT_LIMIT_PER_CLIENT < 1 or CAUNOI_CONTACT_LIMIT_PER_UNIT < 1:
     raise ImproperlyConfigured("CAUNOI_CONTACT_LIMIT_PER_CLIENT and _PER_UNIT must be 1 or more")
+
+# The province this installation serves (its NSO code) and the address citizens reach it at: links sent
+# to them (tracking, rating, surveys) are absolute.
+CAUNOI_PROVINCE_CODE = os.environ.get("CAUNOI_PROVINCE_CODE", "08")
+CAUNOI_PUBLIC_URL = os.environ.get("CAUNOI_PUBLIC_URL", "").rstrip(
+    "/"
+)  # e.g. https://caunoi.tuyenquang.gov.vn
+
+# Working days (caunoi/core/workdays.py): the Tết holiday around the lunar new year, and whether a holiday
+# falling on a weekend gives a day off on the next working day (Labour Code art. 111-112).
+CAUNOI_TET_DAYS_BEFORE = _env_int("CAUNOI_TET_DAYS_BEFORE", 1)
+CAUNOI_TET_DAYS_AFTER = _env_int("CAUNOI_TET_DAYS_AFTER", 4)
+CAUNOI_HOLIDAY_COMPENSATION = _env_bool("CAUNOI_HOLIDAY_COMPENSATION", True)
+
+# Inbox and petitions (issue 5): the reference code's prefix (TQ-2026-000123), how long a citizen may
+# reopen an answered case, and the largest attachment; Open311 (GeoReport v2) jurisdiction and contact.
+CAUNOI_INBOX_REFERENCE_PREFIX = os.environ.get("CAUNOI_INBOX_REFERENCE_PREFIX", "TQ")
+CAUNOI_INBOX_REOPEN_DAYS = _env_int("CAUNOI_INBOX_REOPEN_DAYS", 30)
+CAUNOI_INBOX_MAX_FILE_BYTES = _env_int("CAUNOI_INBOX_MAX_FILE_BYTES", 8 * 1024 * 1024)
+CAUNOI_OPEN311_JURISDICTION = os.environ.get("CAUNOI_OPEN311_JURISDICTION", "tuyenquang.gov.vn")
+CAUNOI_OPEN311_CONTACT = os.environ.get("CAUNOI_OPEN311_CONTACT", "")
+CAUNOI_OPEN311_KEY_SERVICE = os.environ.get("CAUNOI_OPEN311_KEY_SERVICE", "")
+
+# Public disclosure board (Law on Grassroots Democracy): document size, comment limits per client
+# address and per publication, each per hour.
+CAUNOI_DISCLOSURE_MAX_FILE_BYTES = _env_int("CAUNOI_DISCLOSURE_MAX_FILE_BYTES", 20 * 1024 * 1024)
+CAUNOI_DISCLOSURE_COMMENTS_PER_CLIENT = _env_int("CAUNOI_DISCLOSURE_COMMENTS_PER_CLIENT", 5)
+CAUNOI_DISCLOSURE_COMMENTS_PER_PUBLICATION = _env_int("CAUNOI_DISCLOSURE_COMMENTS_PER_PUBLICATION", 100)
+
+# Public opinion (issue 6): a figure resting on fewer distinct citizens than this is not shown.
+CAUNOI_OPINION_MIN_CELL = _env_int("CAUNOI_OPINION_MIN_CELL", 5)
+if CAUNOI_OPINION_MIN_CELL < 2:
+    raise ImproperlyConfigured("CAUNOI_OPINION_MIN_CELL must be 2 or more: one person is never shown alone")
+
+# Good practices and training (issue 7): evidence and handout sizes, where evidence is kept, and after how
+# many days without a report a replication is flagged.
+CAUNOI_PRACTICES_EVIDENCE_DIR = os.environ.get("CAUNOI_PRACTICES_EVIDENCE_DIR", "")  # empty: media/practices
+CAUNOI_PRACTICES_EVIDENCE_MAX_BYTES = _env_int("CAUNOI_PRACTICES_EVIDENCE_MAX_BYTES", 10 * 1024 * 1024)
+CAUNOI_PRACTICES_STALE_DAYS = _env_int("CAUNOI_PRACTICES_STALE_DAYS", 60)
+CAUNOI_TRAINING_MAX_FILE_BYTES = _env_int("CAUNOI_TRAINING_MAX_FILE_BYTES", 10 * 1024 * 1024)
 
 LOGGING: dict[str, Any] = {
     "version": 1,

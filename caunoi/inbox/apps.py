@@ -6,3 +6,8 @@ class InboxConfig(AppConfig):
     name = "caunoi.inbox"
     label = "inbox"
     verbose_name = _("Inbox and petitions")
+
+    def ready(self) -> None:
+        from caunoi.inbox import navigation, tasks  # noqa: F401 - tasks registers the periodic ones
+
+        navigation.register()

@@ -1,0 +1,1 @@
+"""Công khai theo Luật Thực hiện dân chủ ở cơ sở: what a commune must publish, and residents' comments."""
