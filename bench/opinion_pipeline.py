@@ -64,9 +64,9 @@ def bench_analyse() -> None:
 
 
 def bench_cluster() -> None:
-    from sklearn.cluster import KMeans  # type: ignore[import-untyped]
-    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-    from sklearn.metrics import normalized_mutual_info_score  # type: ignore[import-untyped]
+    from sklearn.cluster import KMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import normalized_mutual_info_score
 
     texts, labels = messages(CLUSTER_N, seed=2)
     start = time.perf_counter()

@@ -64,7 +64,7 @@ def read_labels(stream: IO[bytes]) -> list[tuple[str, str]]:
 
 
 def evaluate(results: list[Analysis], labels: list[tuple[str, str]]) -> list[Score]:
-    from sklearn.metrics import accuracy_score, f1_score  # type: ignore[import-untyped]
+    from sklearn.metrics import accuracy_score, f1_score
 
     scores = []
     for index, task in enumerate(("topic", "sentiment")):

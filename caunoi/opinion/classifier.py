@@ -20,9 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
-from sklearn.pipeline import make_pipeline, make_union  # type: ignore[import-untyped]
-from sklearn.svm import LinearSVC  # type: ignore[import-untyped]
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.pipeline import make_pipeline, make_union
+from sklearn.svm import LinearSVC
 
 from caunoi.core.text import strip_diacritics
 from caunoi.opinion.corpus.build import (
@@ -161,7 +161,7 @@ def load_or_train(corrections: Sequence[Example] = ()) -> Models:
 
 @lru_cache(maxsize=2)
 def _cached(key: str, corrections: tuple[Example, ...]) -> Models:
-    import joblib  # type: ignore[import-untyped]
+    import joblib
 
     path = model_dir() / f"{key}.joblib"
     if path.exists():

@@ -57,8 +57,8 @@ def fit_clusters(
     docs: Sequence[str], *, n_clusters: int | None = None, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray, list[str], object]:
     """Returns (labels, distances to own centre, vocabulary, document-term matrix)."""
-    from sklearn.cluster import MiniBatchKMeans  # type: ignore[import-untyped]
-    from sklearn.feature_extraction.text import TfidfVectorizer  # type: ignore[import-untyped]
+    from sklearn.cluster import MiniBatchKMeans
+    from sklearn.feature_extraction.text import TfidfVectorizer
 
     vectoriser = TfidfVectorizer(
         token_pattern=WORD_TOKENS, ngram_range=(1, 2), min_df=2, max_df=0.3, sublinear_tf=True
@@ -74,7 +74,7 @@ def fit_clusters(
 
 def keywords_by_cluster(labels: np.ndarray, matrix: object, vocabulary: list[str]) -> dict[int, list[str]]:
     """Class-based TF-IDF: a term weighs by its frequency in the cluster over its spread across clusters."""
-    import scipy.sparse as sp  # type: ignore[import-untyped]
+    import scipy.sparse as sp
 
     clusters = sorted(set(labels.tolist()))
     rows = sp.vstack([sp.csr_matrix(matrix[labels == c].sum(axis=0)) for c in clusters])  # type: ignore[index]

@@ -120,7 +120,7 @@ def _expand(token: str) -> str:
 @lru_cache(maxsize=1)
 def _tokenizer() -> object:
     # Imported lazily: 0.7 s that the CLI's --help should not pay.
-    from pyvi import ViTokenizer  # type: ignore[import-untyped]
+    from pyvi import ViTokenizer
 
     return ViTokenizer
 

@@ -54,7 +54,7 @@ FALLBACK_TOPIC = "other"
 
 def min_cell() -> int:
     """k of the small-cell rule: aggregates over fewer distinct citizens are not shown."""
-    return int(getattr(settings, "CAUNOI_OPINION_MIN_CELL", 5))
+    return int(settings.CAUNOI_OPINION_MIN_CELL)
 
 
 def contributor_mark(citizen_id: int, day: dt.date) -> str:
@@ -245,7 +245,7 @@ def classifier_retrain(*, actor: Any) -> str:
 
 def _poisson_tail(count: int, rate: float) -> float:
     """P(X ≥ count) for X ~ Poisson(rate)."""
-    from scipy.stats import poisson  # type: ignore[import-untyped]
+    from scipy.stats import poisson
 
     return float(poisson.sf(count - 1, rate))
 

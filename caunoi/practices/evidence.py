@@ -23,8 +23,6 @@ from django.utils.translation import gettext as _
 
 from caunoi.core.errors import ValidationFailed
 
-DEFAULT_MAX_BYTES = 10 * 1024 * 1024
-
 
 class Upload(Protocol):
     """What Django's ``UploadedFile`` offers and a test's ``SimpleUploadedFile`` too."""
@@ -64,11 +62,11 @@ _OOXML = {"word/document.xml": DOCX, "xl/workbook.xml": XLSX, "ppt/presentation.
 
 
 def max_bytes() -> int:
-    return int(getattr(settings, "CAUNOI_PRACTICES_EVIDENCE_MAX_BYTES", DEFAULT_MAX_BYTES))
+    return int(settings.CAUNOI_PRACTICES_EVIDENCE_MAX_BYTES)
 
 
 def storage_dir() -> Path:
-    configured = getattr(settings, "CAUNOI_PRACTICES_EVIDENCE_DIR", None)
+    configured = settings.CAUNOI_PRACTICES_EVIDENCE_DIR
     return Path(configured) if configured else Path(settings.MEDIA_ROOT) / "practices"
 
 

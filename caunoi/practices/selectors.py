@@ -38,12 +38,10 @@ from caunoi.practices.models import (
 )
 from caunoi.practices.scoring import Result, member_total, weighted_result
 
-DEFAULT_STALE_DAYS = 60
-
 
 def stale_days() -> int:
     """How many quiet days make a replication "waiting for an update" (``CAUNOI_PRACTICES_STALE_DAYS``)."""
-    return int(getattr(settings, "CAUNOI_PRACTICES_STALE_DAYS", DEFAULT_STALE_DAYS))
+    return int(settings.CAUNOI_PRACTICES_STALE_DAYS)
 
 
 def province_paths(viewer: Viewer) -> list[str]:

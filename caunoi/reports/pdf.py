@@ -26,7 +26,7 @@ def render_pdf(template_name: str, context: dict[str, Any]) -> bytes:
 
     html = render_to_string(template_name, {**context, "font_dir": FONTS.as_uri()})
     fetcher = URLFetcher(allowed_protocols={"file", "data"}, timeout=5)
-    return HTML(string=html, base_url=FONTS.as_uri() + "/", url_fetcher=fetcher).write_pdf()  # type: ignore[no-any-return]
+    return HTML(string=html, base_url=FONTS.as_uri() + "/", url_fetcher=fetcher).write_pdf()
 
 
 def pdf_response(content: bytes, filename: str) -> HttpResponse:

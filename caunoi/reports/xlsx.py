@@ -36,7 +36,7 @@ def _cell(value: Cell) -> Any:
 def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
     """A workbook with one sheet per table; the header row bold and frozen, columns sized to fit."""
     book = Workbook(write_only=False)
-    book.remove(book.active)  # type: ignore[arg-type]
+    book.remove(book.active)
     for sheet in sheets:
         ws = book.create_sheet(title=sheet.title[:31])
         ws.append([str(h) for h in sheet.headers])

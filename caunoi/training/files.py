@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 
 from caunoi.core.errors import ValidationFailed
 
-MAX_BYTES = 10 * 1024 * 1024
 STORAGE_DIR = "training"
 
 # extension → (MIME type, a label for the error message)
@@ -68,9 +67,7 @@ def _sniff(content: bytes) -> str | None:
 
 def check_upload(name: str, content: bytes, *, max_bytes: int | None = None) -> CheckedFile:
     """Accept a lesson file or raise ``ValidationFailed`` saying plainly what is wrong with it."""
-    limit = (
-        max_bytes if max_bytes is not None else getattr(settings, "CAUNOI_TRAINING_MAX_FILE_BYTES", MAX_BYTES)
-    )
+    limit = max_bytes if max_bytes is not None else settings.CAUNOI_TRAINING_MAX_FILE_BYTES
     name = Path(name.replace("\\", "/")).name.strip()[:200]
     if not content:
         raise ValidationFailed(_("The file is empty."), field="file")

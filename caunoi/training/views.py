@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, HttpRequest, HttpResponse
@@ -260,7 +261,7 @@ def lesson_create(request: HttpRequest, course_id: int) -> HttpResponse:
         data = dict(form.cleaned_data)
         upload = data.pop("file")
         try:
-            content = upload.read(files.MAX_BYTES + 1) if upload else b""
+            content = upload.read(settings.CAUNOI_TRAINING_MAX_FILE_BYTES + 1) if upload else b""
             if upload:
                 files.check_upload(upload.name, content)  # refuse a bad file before the lesson is written
             lesson = services.lesson_add(course=course, actor=request.user, **data)
@@ -333,7 +334,10 @@ def lesson_file_upload(request: HttpRequest, course_id: int, lesson_id: int) -> 
         upload = form.cleaned_data["file"]
         try:
             services.lesson_file_attach(
-                lesson=lesson, name=upload.name, content=upload.read(files.MAX_BYTES + 1), actor=request.user
+                lesson=lesson,
+                name=upload.name,
+                content=upload.read(settings.CAUNOI_TRAINING_MAX_FILE_BYTES + 1),
+                actor=request.user,
             )
             messages.success(request, _("File attached."))
         except ApplicationError as exc:

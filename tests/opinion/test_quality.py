@@ -9,7 +9,7 @@ import csv
 from pathlib import Path
 
 import pytest
-from sklearn.metrics import f1_score  # type: ignore[import-untyped]
+from sklearn.metrics import f1_score
 
 from caunoi.core.text import fold, strip_diacritics
 from caunoi.opinion.analysis import analyse
