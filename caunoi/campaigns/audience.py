@@ -33,7 +33,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
-from caunoi.campaigns.models import Campaign, CampaignKind, Delivery, DeliveryStatus, VariantState
+from caunoi.campaigns.models import Campaign, CampaignKind, Delivery, DeliveryStatus, Segment, VariantState
 from caunoi.channels.base import ChannelKind
 from caunoi.channels.models import ChannelIdentity, ZaloAccountStatus
 from caunoi.channels.outbound import channel_statuses
@@ -84,6 +84,24 @@ def _reach_conditions(campaign: Campaign, now: dt.datetime) -> dict[str, Q | Exi
     return conditions
 
 
+def segment_filter(qs: QuerySet[Citizen], segment: Segment) -> QuerySet[Citizen]:
+    """Narrow ``qs`` to a segment's citizens: its fixed list, or its rule on units, consent and language."""
+    if segment.is_static:
+        return qs.filter(
+            pk__in=segment.members.through.objects.filter(segment_id=segment.pk).values("citizen_id")
+        )
+    rule_units = list(segment.rule_units.all())
+    if rule_units:
+        qs = qs.filter(home_unit_id__in=unit_ids_under(rule_units))
+    if segment.rule_consent:
+        qs = qs.filter(
+            Exists(Consent.objects.active().filter(citizen=OuterRef("pk"), purpose=segment.rule_consent))
+        )
+    if segment.rule_language:
+        qs = qs.filter(preferred_language=segment.rule_language)
+    return qs
+
+
 def audience(campaign: Campaign, *, now: dt.datetime | None = None) -> QuerySet[Citizen]:
     """The citizens a campaign reaches, annotated with the channel, language and commune of each row.
 
@@ -102,24 +120,8 @@ def audience(campaign: Campaign, *, now: dt.datetime | None = None) -> QuerySet[
         qs = qs.filter(
             Q(preferred_language__in=wanted) | (Q(preferred_language="") if "vi" in wanted else Q(pk__in=[]))
         )
-    segment = campaign.segment
-    if segment is not None:
-        if segment.is_static:
-            qs = qs.filter(
-                pk__in=segment.members.through.objects.filter(segment_id=segment.pk).values("citizen_id")
-            )
-        else:
-            rule_units = list(segment.rule_units.all())
-            if rule_units:
-                qs = qs.filter(home_unit_id__in=unit_ids_under(rule_units))
-            if segment.rule_consent:
-                qs = qs.filter(
-                    Exists(
-                        Consent.objects.active().filter(citizen=OuterRef("pk"), purpose=segment.rule_consent)
-                    )
-                )
-            if segment.rule_language:
-                qs = qs.filter(preferred_language=segment.rule_language)
+    if campaign.segment is not None:
+        qs = segment_filter(qs, campaign.segment)
     conditions = _reach_conditions(campaign, now)
     channel = Case(
         *[When(condition, then=Value(kind)) for kind, condition in conditions.items()],

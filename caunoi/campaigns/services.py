@@ -38,8 +38,8 @@ from caunoi.campaigns.models import (
     VariantState,
 )
 from caunoi.channels.base import ChannelKind
-from caunoi.channels.models import WebPostPriority
-from caunoi.channels.services import web_post_publish
+from caunoi.channels.models import WebPostPriority, ZaloAccount, ZaloAccountStatus
+from caunoi.channels.services import TAG_MAX, web_post_publish
 from caunoi.citizens.models import Citizen, ConsentPurpose
 from caunoi.core.errors import InvalidState, PermissionDenied, ValidationFailed
 from caunoi.core.permissions import Capability, Viewer
@@ -765,7 +765,23 @@ def segment_create(
         audit_record(
             actor=actor, action="segment.create", obj=segment, unit=unit, after={"members": len(people)}
         )
+        transaction.on_commit(lambda: segment_tags_sync(segment=segment))
     return segment
+
+
+def segment_tags_sync(*, segment: Segment) -> int:
+    """Nhãn Zalo: queue, for each connected OA serving the segment's unit, a sync of the OA tag named
+    after the segment to its current members. Returns how many OAs were queued."""
+    from caunoi.campaigns.audience import segment_filter
+    from caunoi.channels.tasks import zalo_tag_sync_task
+
+    citizen_ids = list(segment_filter(Citizen.objects.present(), segment).values_list("pk", flat=True))
+    queued = 0
+    for account in ZaloAccount.objects.filter(status=ZaloAccountStatus.CONNECTED).select_related("unit"):
+        if segment.unit.path.startswith(account.unit.path):
+            zalo_tag_sync_task(account.pk, segment.name[:TAG_MAX], citizen_ids)
+            queued += 1
+    return queued
 
 
 # Emergency alerts ------------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task, lock_task
 
 from caunoi.campaigns import conf, engine, services
-from caunoi.campaigns.models import Campaign, CampaignState, Priority
+from caunoi.campaigns.models import Campaign, CampaignState, Priority, Segment
 
 PRIORITIES = {Priority.EMERGENCY: 100, Priority.PRIORITY: 50, Priority.NORMAL: 10}
 
@@ -63,3 +63,11 @@ def campaigns_tick() -> None:
         state=CampaignState.COMPLETED, recurrence="weekly", occurrences__isnull=True
     ):
         services.campaign_recur(campaign=campaign)
+
+
+@db_periodic_task(crontab(hour="2", minute="30"))
+@lock_task("segments-tags-sync")
+def segments_tags_sync() -> None:
+    """Nightly: rule segments change as residents move, consent or choose a language; their OA tags follow."""
+    for segment in Segment.objects.filter(is_static=False).select_related("unit"):
+        services.segment_tags_sync(segment=segment)
