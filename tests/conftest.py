@@ -30,6 +30,9 @@ settings.STORAGES = {
     **settings.STORAGES,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production hashing (PBKDF2, a million rounds) costs a fifth of a second per staff member a test makes;
+# the tests check who may do what, not the hash. `tests/test_cli.py` checks the real hasher.
+settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 PASSWORD = "correct-Horse-battery-42"
 PROVINCE, COMMUNE, SIBLING, OTHER_PROVINCE = "08", "00694", "00691", "04"
@@ -41,6 +44,15 @@ def ensure_units() -> None:
         units_load(province_code=PROVINCE)
     if not Unit.objects.filter(parent__code=OTHER_PROVINCE, level=UnitLevel.COMMUNE).exists():
         units_load(province_code=OTHER_PROVINCE)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any, django_db_blocker: Any) -> None:
+    """Load the two provinces once into the test database: a test in a rolled-back transaction then finds
+    them ready instead of loading them again (most of a second each). Tests on a transactional database
+    flush it afterwards; pytest-django runs those last, and ``ensure_units`` reloads for them."""
+    with django_db_blocker.unblock():
+        ensure_units()
 
 
 @pytest.fixture

@@ -27,12 +27,6 @@ EMBED = "/p/00694/contact/embed/"
 TEXT = "Đoạn đường từ tổ 5 đến chợ ngập sâu sau mưa, xe máy không đi được."
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are never checked here; hashing eight of them properly costs seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def token(code="00694", age=10.0):
     return web.contact_token(code, now=time.time() - age)
 

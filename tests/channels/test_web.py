@@ -30,12 +30,6 @@ needs_speech = pytest.mark.skipif(
 BODY = "UBND phường thông báo lịch tiêm chủng.\n\nMang theo sổ tiêm <b>và</b> thẻ BHYT."
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The personas' passwords are never checked here; hashing eight of them properly costs seconds."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"

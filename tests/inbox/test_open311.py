@@ -28,8 +28,7 @@ TEXT = "Ổ gà lớn trước nhà văn hoá tổ 5, gần nhà anh Nguyễn V�
 
 
 @pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def english(settings):
     settings.LANGUAGE_CODE = "en"
 
 
