@@ -37,7 +37,7 @@ from caunoi.campaigns.models import Campaign, CampaignKind, Delivery, DeliverySt
 from caunoi.channels.base import ChannelKind
 from caunoi.channels.models import ChannelIdentity, ZaloAccountStatus
 from caunoi.channels.outbound import channel_statuses
-from caunoi.citizens.models import Citizen, Consent, ConsentPurpose
+from caunoi.citizens.models import Citizen, CitizenQuerySet, Consent, ConsentPurpose
 from caunoi.geo.models import Unit, UnitLevel
 
 ZALO_WINDOW = dt.timedelta(days=7)  # consultation messages reach those who wrote in the last 7 days
@@ -84,7 +84,7 @@ def _reach_conditions(campaign: Campaign, now: dt.datetime) -> dict[str, Q | Exi
     return conditions
 
 
-def segment_filter(qs: QuerySet[Citizen], segment: Segment) -> QuerySet[Citizen]:
+def segment_filter(qs: CitizenQuerySet, segment: Segment) -> CitizenQuerySet:
     """Narrow ``qs`` to a segment's citizens: its fixed list, or its rule on units, consent and language."""
     if segment.is_static:
         return qs.filter(

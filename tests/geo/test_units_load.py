@@ -31,7 +31,7 @@ def no_units_yet(request: pytest.FixtureRequest) -> None:
     own transaction (rolled back after it), so the next test finds them again."""
     if "db" in request.fixturenames or request.node.get_closest_marker("django_db"):
         request.getfixturevalue("db")
-        Unit.objects.all()._raw_delete(Unit.objects.db)  # type: ignore[attr-defined]
+        Unit.objects.all()._raw_delete(Unit.objects.db)
 
 
 def communes_of(province_code: str):
