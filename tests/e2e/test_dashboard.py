@@ -18,7 +18,8 @@ def test_it_shows_the_dashboard_in_vietnamese_and_switches_to_english(page, live
     assert vi("Dashboard") != en("Dashboard"), "the Vietnamese catalogue is not compiled"
     expect(page.get_by_role("heading", level=1)).to_have_text(vi("Dashboard"))
     cards = page.locator("section.cards > article")
-    expect(cards).to_have_count(3)
+    expect(cards.first).to_be_visible()
+    assert cards.count() >= 3  # the core's three, then one per app the officer works in
     expect(cards.filter(has_text=vi("Your roles"))).to_contain_text("Phường Hà Giang 1")
     expect(cards.filter(has_text=vi("Units"))).to_contain_text(vi("villages and residential groups"))
     citizens_card = cards.filter(has_text=vi("citizens recorded"))
