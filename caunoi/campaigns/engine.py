@@ -32,8 +32,10 @@ from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 import httpx
+from django.conf import settings
 from django.db import connection, connections, transaction
 from django.db.models import Count, Field, Min, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from caunoi.campaigns import conf
@@ -181,6 +183,24 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(base, 3600) * random.uniform(0.5, 1.5))
 
 
+# The invitation is written in Vietnamese, the language every variant falls back to.
+SURVEY_INVITATION = "Mời bà con trả lời khảo sát"
+
+
+def _survey_link(campaign: Campaign, delivery: Delivery) -> str:
+    """The recipient's own survey link (``/opinion/s/<token>/``): one answer per citizen, unforgeable."""
+    if campaign.survey_id is None:
+        return ""
+    from caunoi.opinion.services import survey_link_token
+
+    token = survey_link_token(survey=campaign.survey, citizen_id=delivery.citizen_id)  # type: ignore[arg-type]
+    return settings.CAUNOI_PUBLIC_URL + reverse("opinion:survey_answer", args=[token])
+
+
+def _with_link(text: str, link: str) -> str:
+    return f"{text}\n\n{SURVEY_INVITATION}: {link}" if link else text
+
+
 def _message(
     campaign: Campaign, variant: ContentVariant, delivery: Delivery, recipient: object
 ) -> OutboundMessage:
@@ -194,14 +214,17 @@ def _message(
             template_params={k: str(v) for k, v in campaign.zns_params.items()},
             tracking_id=delivery.tracking_id,
         )
+    link = _survey_link(campaign, delivery)
     if channel == ChannelKind.EMAIL:
         html = variant.email_html or "".join(
             f"<p>{escape(p)}</p>" for p in variant.body.split("\n\n") if p.strip()
         )
+        if link:
+            html += f'<p><a href="{escape(link)}">{escape(SURVEY_INVITATION)}</a></p>'
         return OutboundMessage(
             recipient=recipient,  # type: ignore[arg-type]
             subject=title,
-            text=variant.body,
+            text=_with_link(variant.body, link),
             html=html,
             tracking_id=delivery.tracking_id,
         )
@@ -209,7 +232,7 @@ def _message(
         text = f"{title}\n\n{variant.body}"
     return OutboundMessage(
         recipient=recipient,  # type: ignore[arg-type]
-        text=text,
+        text=_with_link(text, link),
         tracking_id=delivery.tracking_id,
         unaccented=campaign.sms_unaccented and channel == ChannelKind.SMS,
     )

@@ -10,6 +10,7 @@ from caunoi.accounts.models import User
 from caunoi.campaigns.models import CHANNEL_LABELS, PERSONAL, AlertTemplate, Recurrence, Segment
 from caunoi.citizens.models import ConsentPurpose
 from caunoi.geo.models import Unit
+from caunoi.opinion.models import Survey
 
 CHANNEL_CHOICES = [(str(k), v) for k, v in CHANNEL_LABELS.items()]
 FALLBACK_CHOICES = [
@@ -55,9 +56,13 @@ class CampaignForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
     recurrence = forms.ChoiceField(label=_("Repeat"), choices=Recurrence.choices, required=False)
+    survey = forms.ModelChoiceField(
+        label=_("Survey (each recipient gets their own link)"), queryset=Survey.objects.none(), required=False
+    )
 
-    def __init__(self, *args: Any, units: Any, segments: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, units: Any, segments: Any, surveys: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.fields["survey"].queryset = surveys  # type: ignore[attr-defined]
         self.fields["unit"].queryset = units.exclude(level="village")  # type: ignore[attr-defined]
         self.fields["target_units"].queryset = units  # type: ignore[attr-defined]
         self.fields["segment"].queryset = segments  # type: ignore[attr-defined]
@@ -74,6 +79,7 @@ class CampaignForm(forms.Form):
             "sms_unaccented": data.get("sms_unaccented", False),
             "scheduled_at": data.get("scheduled_at"),
             "recurrence": data.get("recurrence") or "",
+            "survey": data.get("survey"),
         }
 
 

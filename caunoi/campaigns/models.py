@@ -143,6 +143,15 @@ class Campaign(models.Model):
     )
     languages = models.JSONField(_("only these languages"), default=list, blank=True)
     sms_unaccented = models.BooleanField(_("SMS without diacritics"), default=False)
+    # Khảo sát: each message carries the recipient's own signed link to this survey (one answer each).
+    survey = models.ForeignKey(
+        "opinion.Survey",
+        verbose_name=_("survey"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.PROTECT,
+    )
     zns_template_id = models.CharField(_("ZNS template"), max_length=32, blank=True)
     zns_params = models.JSONField(_("ZNS template values"), default=dict, blank=True)
     scheduled_at = models.DateTimeField(_("send at"), null=True, blank=True)

@@ -47,6 +47,7 @@ from caunoi.core.queue import enqueue_on_commit
 from caunoi.core.services import audit_record
 from caunoi.core.text import nfc
 from caunoi.geo.models import Unit, UnitLevel
+from caunoi.opinion.models import Survey, SurveyStatus
 
 TITLE_MAX = 200
 DEFAULT_FALLBACK = [
@@ -155,6 +156,7 @@ def campaign_create(
     loudspeaker_script: str = "",
     zns_template_id: str = "",
     zns_params: Mapping[str, str] | None = None,
+    survey: Survey | None = None,
 ) -> Campaign:
     """Soạn chiến dịch: a draft announcement with its Vietnamese text; nothing is sent yet."""
     _require(actor, Capability.WRITE_CAMPAIGNS, unit)
@@ -170,6 +172,7 @@ def campaign_create(
         raise ValidationFailed(_("Unknown language."), field="languages")
     if recurrence not in Recurrence.values:
         raise ValidationFailed(_("Unknown repetition."), field="recurrence")
+    _check_survey(survey, unit)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             kind=CampaignKind.ANNOUNCEMENT,
@@ -186,6 +189,7 @@ def campaign_create(
             recurrence=recurrence,
             zns_template_id=zns_template_id,
             zns_params=dict(zns_params or {}),
+            survey=survey,
             author=_user(actor),
         )
         campaign.target_units.set(targets)
@@ -210,6 +214,17 @@ def campaign_create(
     return campaign
 
 
+def _check_survey(survey: Survey | None, unit: Unit) -> Survey | None:
+    """A campaign may carry an open survey of its own unit or of a unit above it."""
+    if survey is None:
+        return None
+    if survey.status != SurveyStatus.OPEN:
+        raise ValidationFailed(_("Only an open survey can be sent."), field="survey")
+    if not unit.path.startswith(survey.unit.path):
+        raise ValidationFailed(_("The survey belongs to another unit."), field="survey")
+    return survey
+
+
 def campaign_update(
     *,
     campaign: Campaign,
@@ -223,6 +238,7 @@ def campaign_update(
     sms_unaccented: bool = False,
     scheduled_at: dt.datetime | None = None,
     recurrence: str = Recurrence.NONE,
+    survey: Survey | None = None,
 ) -> Campaign:
     """Sửa chiến dịch: only a draft or a returned campaign changes; the text lives in its variants."""
     _require(actor, Capability.WRITE_CAMPAIGNS, campaign.unit)
@@ -240,6 +256,7 @@ def campaign_update(
         campaign.sms_unaccented = sms_unaccented
         campaign.scheduled_at = scheduled_at
         campaign.recurrence = recurrence
+        campaign.survey = _check_survey(survey, campaign.unit)
         campaign.save()
         campaign.target_units.set(targets)
         audit_record(actor=actor, action="campaign.update", obj=campaign, unit=campaign.unit)

@@ -35,6 +35,7 @@ from caunoi.channels.sms import sms_estimate, unaccented
 from caunoi.core.access import capability_required
 from caunoi.core.errors import ApplicationError
 from caunoi.core.permissions import Capability, viewer_of
+from caunoi.opinion.selectors import open_surveys
 from caunoi.reports.xlsx import Sheet, xlsx_response
 
 ACTIONS = {
@@ -81,6 +82,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         request.POST or None,
         units=selectors.targetable_units(viewer),
         segments=selectors.segment_list(viewer=viewer),
+        surveys=open_surveys(viewer=viewer),
         initial={"channels": ["zalo", "sms", "web"], "fallback": "zalo,zns,sms,email"},
     )
     if request.method == "POST" and form.is_valid():
@@ -121,6 +123,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         initial=initial,
         units=selectors.targetable_units(viewer),
         segments=selectors.segment_list(viewer=viewer),
+        surveys=open_surveys(viewer=viewer),
     )
     form.fields["unit"].disabled = True
     if request.method == "POST" and form.is_valid():

@@ -31,6 +31,7 @@ from caunoi.opinion.models import (
     Sentiment,
     SpikeAlert,
     Survey,
+    SurveyStatus,
     Topic,
     TopicDayCount,
 )
@@ -282,6 +283,19 @@ def survey_list(*, viewer: Viewer) -> QuerySet[Survey]:
         .select_related("unit")
         .annotate(n_responses=Count("responses", distinct=True))
     )
+
+
+def open_surveys(*, viewer: Viewer) -> QuerySet[Survey]:
+    """Open surveys a campaign writer may send: their units' and those of the units above them."""
+    units = Unit.objects.filter(viewer.unit_q(Capability.WRITE_CAMPAIGNS))
+    above = {prefix for unit in units for prefix in _path_prefixes(unit.path)}
+    return Survey.objects.filter(status=SurveyStatus.OPEN, unit__path__in=above).select_related("unit")
+
+
+def _path_prefixes(path: str) -> list[str]:
+    """``VN/08/00694/`` → ``VN/``, ``VN/08/``, ``VN/08/00694/``."""
+    parts = [p for p in path.split("/") if p]
+    return ["/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
 
 
 def access_survey(viewer: Viewer, pk: int, *, manage: bool = False) -> Survey:
