@@ -8,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from caunoi.core.errors import InvalidState, RateLimited, ValidationFailed
+from caunoi.core.files import MIME_TYPES
 from caunoi.core.models import AuditEvent, RateLimitBucket
 from caunoi.disclosure import files, selectors, services
 from caunoi.disclosure.models import LEGAL_BASIS, Attachment, Comment, CommentStatus, Publication
@@ -128,7 +129,7 @@ def test_documents_are_checked_by_their_bytes_and_stored_outside_the_web_root(pe
         publication=item, name="bang-chi.xlsx", content=xlsx(), actor=personas.commune_officer
     )
     assert pdf.name == "Dự toán 2026.pdf"
-    assert (pdf.mime, sheet.mime) == ("application/pdf", files.KINDS["xlsx"])
+    assert (pdf.mime, sheet.mime) == ("application/pdf", MIME_TYPES["xlsx"])
     stored = media / "disclosure" / pdf.stored_name
     assert stored.read_bytes() == PDF
     assert files.storage_path(pdf.stored_name) == stored

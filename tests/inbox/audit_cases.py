@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
+from caunoi.core.files import CheckedFile
 from caunoi.inbox import services as inbox
-from caunoi.inbox.files import CheckedFile
 from caunoi.inbox.models import (
     Category,
     Conversation,

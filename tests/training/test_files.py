@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from caunoi.core.errors import ValidationFailed
+from caunoi.core.files import MIME_TYPES
 from caunoi.training import files, services
 from caunoi.training.models import LessonFile
 from caunoi.training.text import render_lesson_text
@@ -36,8 +37,8 @@ def _ooxml(part: str) -> bytes:
     [
         ("Hướng dẫn.pdf", PDF, "application/pdf"),
         ("anh.PNG", PNG, "image/png"),
-        ("ke-hoach.docx", _ooxml("word/document.xml"), files.KINDS["docx"]),
-        ("bang.xlsx", _ooxml("xl/workbook.xml"), files.KINDS["xlsx"]),
+        ("ke-hoach.docx", _ooxml("word/document.xml"), MIME_TYPES["docx"]),
+        ("bang.xlsx", _ooxml("xl/workbook.xml"), MIME_TYPES["xlsx"]),
     ],
 )
 def test_real_files_are_accepted_with_the_type_their_bytes_show(name, content, mime):
