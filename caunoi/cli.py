@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import click
@@ -285,6 +286,52 @@ def manage(args: tuple[str, ...]) -> None:
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(["caunoi manage", *args])
+
+
+@main.command("backup")
+@click.argument("destination", type=click.Path(dir_okay=False, allow_dash=True, path_type=Path))
+@_application_errors
+def backup_command(destination: Path) -> None:
+    """Write the database and every stored file into DESTINATION (.tar.gz; `-` for stdout)."""
+    _setup_django()
+    from caunoi.core.backup import backup_write
+
+    if str(destination) == "-":
+        summary = backup_write(sys.stdout.buffer)
+    else:
+        # Written beside the target and renamed at the end: never a half-written backup under its name.
+        partial = destination.with_name(destination.name + ".partial")
+        try:
+            with partial.open("wb") as out:
+                summary = backup_write(out)
+            partial.replace(destination)
+        except OSError as exc:
+            partial.unlink(missing_ok=True)
+            _fail(f"cannot write {destination}: {exc.strerror or exc}")
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
+    click.echo(
+        f"Backup of the {summary.engine} database ({summary.database_bytes:,} bytes) and {summary.files} "
+        f"stored files, taken {summary.created_at}.",
+        err=True,
+    )
+
+
+@main.command("restore")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--replace", is_flag=True, help="Overwrite a database that already holds data.")
+@_application_errors
+def restore_command(source: Path, replace: bool) -> None:
+    """Put back a backup made by `caunoi backup`; stop the web and worker services first."""
+    _setup_django()
+    from caunoi.core.backup import backup_restore
+
+    summary = backup_restore(source, replace=replace)
+    click.echo(
+        f"Restored the {summary.engine} database and {summary.files} stored files "
+        f"from the backup taken {summary.created_at}; migrations are up to date."
+    )
 
 
 @main.command()

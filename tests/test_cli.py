@@ -12,7 +12,18 @@ from pathlib import Path
 import pytest
 
 CAUNOI = str(Path(sys.executable).with_name("caunoi"))
-SUBCOMMANDS = ["demo", "serve", "worker", "load-units", "createstaff", "otp", "analyze", "zalo-burst"]
+SUBCOMMANDS = [
+    "demo",
+    "serve",
+    "worker",
+    "load-units",
+    "createstaff",
+    "otp",
+    "analyze",
+    "zalo-burst",
+    "backup",
+    "restore",
+]
 STRONG_PASSWORD = "Cầu-Nối-vững-chắc-2026"
 
 
