@@ -23,6 +23,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from caunoi.core.errors import ValidationFailed
+from caunoi.core.middleware import content_security_policy
 from caunoi.core.ratelimit import define_policy
 from caunoi.core.text import strip_diacritics
 
@@ -116,6 +117,6 @@ class EmbedPolicy:
 
 def embed_policy() -> EmbedPolicy:
     origins = list(settings.CAUNOI_EMBED_ALLOWED_ORIGINS)
-    csp = "frame-ancestors " + " ".join(["'self'", *origins])
+    csp = content_security_policy(frame_ancestors=" ".join(["'self'", *origins]))
     # X-Frame-Options cannot name other origins, so it is left out when some are allowed.
     return EmbedPolicy(csp=csp, x_frame_options=None if origins else "SAMEORIGIN")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -73,9 +73,16 @@ def _static_root() -> None:
 
 
 @pytest.fixture
-def page(page: Page) -> Page:
+def page(page: Page) -> Iterator[Page]:
+    """Every browser test also checks that nothing on its pages broke the Content-Security-Policy."""
     page.set_default_timeout(10_000)
-    return page
+    violations: list[str] = []
+    page.on(
+        "console",
+        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
+    )
+    yield page
+    assert not violations, violations
 
 
 def vi(message: str) -> str:

@@ -1,0 +1,35 @@
+"""Every page carries a Content-Security-Policy without 'unsafe-inline', and pages are not framed."""
+
+import pytest
+from django.http import HttpRequest, HttpResponse
+from django.test import Client, RequestFactory
+
+from caunoi.core.middleware import SecurityHeadersMiddleware
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/track/", "/healthz", "/api/v1/openapi.json"])
+def test_pages_forbid_inline_code_and_framing(path):
+    response = Client().get(path)
+
+    policy = dict(part.split(" ", 1) for part in response["Content-Security-Policy"].split("; "))
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+    assert "unsafe-eval" not in response["Content-Security-Policy"]
+    assert policy["script-src"] == "'self'" and policy["style-src"] == "'self'"
+    assert policy["frame-ancestors"] == "'none'" and policy["object-src"] == "'none'"
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert "camera=()" in response["Permissions-Policy"]
+
+
+def test_a_response_with_its_own_stricter_policy_keeps_it():
+    # File downloads set "default-src 'none'; sandbox"; the middleware must not replace it.
+    def download(request: HttpRequest) -> HttpResponse:
+        response = HttpResponse(b"%PDF-1.4")
+        response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+        return response
+
+    response = SecurityHeadersMiddleware(download)(RequestFactory().get("/files/1/"))
+    assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
