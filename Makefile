@@ -9,12 +9,12 @@ PIP := $(VENV)/bin/pip
 PG_URL ?= postgres://postgres@127.0.0.1:5432/caunoi
 PYTEST := $(PY) -m pytest
 
-.PHONY: help demo test lint bench install install-test chromium postgres test-sqlite test-postgres test-e2e messages clean
+.PHONY: help demo test lint audit bench install install-test chromium postgres test-sqlite test-postgres test-e2e messages clean
 
 help:
 	@echo "make demo   — install, migrate, load units and demo data, run web + worker (Ctrl-C stops)"
 	@echo "make test   — install test tools (Chromium too), lint, type-check, test on SQLite, PostgreSQL and in the browser"
-	@echo "make lint   — ruff, ruff format --check, mypy"
+	@echo "make lint   — pip-audit, ruff, ruff format --check, mypy"
 	@echo "make bench  — run the benchmarks in bench/ and print their figures"
 
 $(PY):
@@ -65,10 +65,20 @@ postgres:
 		sleep 2; \
 	fi
 
-lint: install-test
+lint: install-test audit
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	SECRET_KEY=lint-only-not-a-secret $(VENV)/bin/mypy caunoi tests bench
+
+# Known vulnerabilities in every installed dependency: pip-audit asks PyPI's JSON API per release.
+# A machine that reaches only a package mirror cannot ask; it says so instead of passing silently.
+AUDIT_PROBE := import django, urllib.request; urllib.request.urlopen(f"https://pypi.org/pypi/django/{django.__version__}/json", timeout=10)
+audit: install-test
+	@if $(PY) -c '$(AUDIT_PROBE)' 2>/dev/null; then \
+		$(VENV)/bin/pip-audit --strict --progress-spinner off --skip-editable; \
+	else \
+		echo "SKIPPED: pip-audit — PyPI's per-release vulnerability data (pypi.org/pypi/<name>/<version>/json) does not answer here."; \
+	fi
 
 test-sqlite: install-test
 	$(PYTEST) -m "not e2e"
