@@ -7,6 +7,7 @@ Callers authenticate with a staff session (browser, CSRF-protected) or an integr
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
@@ -21,6 +22,9 @@ from caunoi.accounts.selectors import viewer_for_token
 from caunoi.accounts.services import api_token_authenticate
 from caunoi.core.errors import ApplicationError
 from caunoi.core.problem import problem_response
+from caunoi.core.requestid import current_request_id
+
+logger = logging.getLogger("django.request")
 
 
 class Renderer(JSONRenderer):
@@ -41,7 +45,51 @@ class StaffSessionAuth(SessionAuth):
     """A signed-in staff session; CSRF is checked on writes (the ninja default)."""
 
 
-api = NinjaAPI(
+PROBLEM_SCHEMA: dict[str, Any] = {
+    "title": "Problem",
+    "description": "RFC 9457 problem details. Validation errors list each field in `errors`.",
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer", "minimum": 400, "maximum": 599},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["field", "message"],
+                "properties": {"field": {"type": "string"}, "message": {"type": "string"}},
+            },
+        },
+    },
+}
+
+
+class CauNoiAPI(NinjaAPI):
+    """Every operation documents its errors: one ``default`` response, problem+json.
+
+    Which 4xx an operation can answer (401, 403, 404 out of scope, 409 wrong state, 422, 429) depends
+    on the caller and the data, so clients read ``status`` and ``title`` rather than a list per operation.
+    """
+
+    def get_openapi_schema(
+        self, *, path_prefix: str | None = None, path_params: dict[str, Any] | None = None
+    ) -> Any:
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Problem"] = PROBLEM_SCHEMA
+        error = {
+            "description": "An error, as RFC 9457 problem details",
+            "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                operation["responses"].setdefault("default", error)
+        return schema
+
+
+api = CauNoiAPI(
     title="Cầu Nối API",
     version="1",
     description=(
@@ -100,6 +148,20 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
                 422, _("The data is not valid"), message, errors=[{"field": "body", "message": message}]
             )
     return problem_response(exc.status_code, str(exc))
+
+
+@api.exception_handler(Exception)
+def _unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug still answers in the API's language: problem+json 500 with the request id to quote.
+
+    The traceback goes to the log (``django.request``, as for any 500), never to the caller.
+    """
+    logger.error("Internal Server Error: %s", request.path, exc_info=exc, extra={"request": request})
+    return problem_response(
+        500,
+        _("Internal error"),
+        _("Something went wrong on our side. Quote this request id: %(id)s.") % {"id": current_request_id()},
+    )
 
 
 def _register_routers() -> None:

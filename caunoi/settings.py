@@ -109,6 +109,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "caunoi.core.middleware.NulCharacterMiddleware",
     "caunoi.core.middleware.ApplicationErrorMiddleware",
     "axes.middleware.AxesMiddleware",
 ]

@@ -67,7 +67,7 @@ from caunoi.core.phone import normalize_vn_phone
 from caunoi.core.queue import enqueue_on_commit
 from caunoi.core.ratelimit import RateLimitPolicy, client_key, rate_limit_take
 from caunoi.core.services import audit_record
-from caunoi.core.text import nfc
+from caunoi.core.text import nfc, without_nul
 from caunoi.geo.models import Unit, UnitLevel
 
 
@@ -178,15 +178,15 @@ def _webhook_store(
     BEGIN/COMMIT round trips; on SQLite the write lock is held for that statement only); inside one
     (a caller's atomic block, a test) a savepoint keeps a duplicate from spoiling it.
     """
-    dedupe_key = event.external_event_id[:128]
+    dedupe_key = without_nul(event.external_event_id[:128])
     try:
         with _savepoint_if_in_transaction():
             stored = WebhookEvent.objects.create(
                 channel=event.channel,
-                oa_id=oa_id[:32],
+                oa_id=without_nul(oa_id[:32]),
                 dedupe_key=dedupe_key,
-                event_name=event_name[:64],
-                payload=payload,
+                event_name=without_nul(event_name[:64]),
+                payload=without_nul(payload),
             )
     except IntegrityError:
         if not WebhookEvent.objects.filter(channel=event.channel, dedupe_key=dedupe_key).exists():

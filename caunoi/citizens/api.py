@@ -9,6 +9,7 @@ from ninja import Field, Query, Router, Schema, Status
 from caunoi.citizens import selectors, services
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
 from caunoi.core.errors import NotFound, ValidationFailed
+from caunoi.core.paging import MAX_OFFSET
 from caunoi.core.permissions import Capability, Viewer, viewer_of
 from caunoi.geo.models import Unit
 
@@ -107,7 +108,7 @@ def citizen_list(
     request: HttpRequest,
     q: str = "",
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> CitizenPage:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_CITIZENS)

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils.cache import patch_vary_headers
 
 from caunoi.core.requestid import new_request_id, reset_request_id, set_request_id
@@ -85,6 +85,47 @@ class ApiProblemMiddleware:
                 problem["Allow"] = response["Allow"]
             return problem
         return response
+
+
+class NulCharacterMiddleware:
+    """Refuse text that holds a NUL character, before it reaches a query or a form.
+
+    PostgreSQL cannot store U+0000 in text, so a NUL in a search box or a JSON field would otherwise
+    end in a 500 there (and pass on SQLite). Django's form fields already refuse it; this covers the
+    query string, plain form posts and JSON bodies everywhere else, the API included. Webhooks are
+    left alone: a provider's signed event is accepted as sent and cleaned when stored.
+    """
+
+    EXEMPT_PREFIXES = ("/webhooks/",)
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith(self.EXEMPT_PREFIXES) and self._holds_nul(request):
+            from django.shortcuts import render
+            from django.utils.translation import gettext as _
+
+            from caunoi.core.problem import problem_response
+
+            message = _("Text may not contain the NUL character (U+0000).")
+            if request.path.startswith("/api/") or request.content_type == "application/json":
+                return problem_response(422, _("The data is not valid"), message)
+            return render(request, "error.html", {"message": message}, status=400)
+        return self.get_response(request)
+
+    @staticmethod
+    def _holds_nul(request: HttpRequest) -> bool:
+        def in_fields(fields: QueryDict) -> bool:
+            return any("\x00" in key or any("\x00" in v for v in values) for key, values in fields.lists())
+
+        if in_fields(request.GET):
+            return True
+        if request.content_type == "application/x-www-form-urlencoded":
+            return in_fields(request.POST)
+        if request.content_type == "application/json":
+            return b"\\u0000" in request.body or b"\x00" in request.body
+        return False
 
 
 class ApplicationErrorMiddleware:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
+from typing import Any
 
 _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
 
@@ -10,6 +11,21 @@ _FOLD_EXTRA = str.maketrans({"đ": "d", "Đ": "D"})
 def nfc(text: str) -> str:
     """Text is stored in NFC so that the same word always has the same bytes."""
     return unicodedata.normalize("NFC", text)
+
+
+def without_nul(value: Any) -> Any:
+    """The same JSON-like value with every NUL character replaced by U+FFFD.
+
+    PostgreSQL refuses U+0000 in text and JSON; a provider's signed event holding one must still be
+    kept, so the character is marked as unreadable instead of making the event impossible to store.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
 
 
 def strip_diacritics(text: str) -> str:

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from caunoi.core.errors import PermissionDenied
+from caunoi.core.paging import MAX_OFFSET
 from caunoi.core.permissions import Capability, viewer_of
 from caunoi.disclosure import selectors, services
 from caunoi.disclosure.models import Comment, Publication
@@ -66,7 +67,7 @@ class ListQuery(Schema):
     category: str = Field("", max_length=16)
     q: str = Field("", max_length=100)
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _publication(p: Publication, pending: int) -> dict[str, object]:

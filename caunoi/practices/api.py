@@ -17,6 +17,7 @@ from ninja.files import UploadedFile
 
 from caunoi.accounts.models import User
 from caunoi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from caunoi.core.paging import MAX_OFFSET
 from caunoi.core.permissions import Capability, Viewer, viewer_of
 from caunoi.geo.models import Unit, UnitLevel
 from caunoi.practices import selectors, services
@@ -284,7 +285,7 @@ def practice_list(
     level: Level | None = None,
     mine: bool = False,
     limit: int = Query(50, ge=1, le=500),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> PracticePage:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_PRACTICES)
@@ -399,7 +400,7 @@ def replication_start(
 
 @router.get("/evaluations", response=list[EvaluationOut], summary="Evaluations of my committees")
 def evaluation_list(
-    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
 ) -> list[EvaluationOut]:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_PRACTICES)
@@ -439,7 +440,7 @@ def evaluation_decide(request: HttpRequest, evaluation_id: int, payload: Decisio
 
 @router.get("/replications", response=list[ReplicationOut], summary="Replications I may read")
 def replication_list(
-    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
 ) -> list[ReplicationOut]:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_PRACTICES)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 
 from caunoi.core.errors import NotFound
+from caunoi.core.paging import MAX_OFFSET
 from caunoi.core.permissions import Capability, Role, Viewer, viewer_of
 from caunoi.geo.models import Unit
 from caunoi.training import selectors, services
@@ -142,7 +143,7 @@ def _assignment(a: Assignment) -> AssignmentOut:
 
 @router.get("/courses", response=CoursePage, summary="Courses I manage, or else the courses assigned to me")
 def course_list(
-    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0)
+    request: HttpRequest, limit: int = Query(50, ge=1, le=500), offset: int = Query(0, ge=0, le=MAX_OFFSET)
 ) -> CoursePage:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_TRAINING)
@@ -233,7 +234,7 @@ def completion_list(
     request: HttpRequest,
     course_id: int | None = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> CompletionPage:
     viewer = viewer_of(request)
     _require(viewer, Capability.MANAGE_TRAINING)

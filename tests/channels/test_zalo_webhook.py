@@ -107,6 +107,15 @@ def test_a_signed_message_is_stored_once_even_when_zalo_retries(account, client)
     assert ChannelIdentity.objects.get().last_interaction_at is not None
 
 
+def test_a_signed_message_holding_a_nul_character_is_kept_with_the_character_marked(account, client):
+    # PostgreSQL cannot store U+0000; refusing the event would make Zalo retry it forever.
+    raw, headers = signed(text_event(msg_id="nul\u0000id", text="Cầu\u0000 bị sập"))
+
+    assert post(client, raw, headers).status_code == 200
+    assert process_all() == 1
+    assert InboundMessage.objects.get().text == "Cầu\ufffd bị sập"
+
+
 @pytest.mark.parametrize(
     ("mangle", "status"),
     [

@@ -1,4 +1,4 @@
-"""Every page carries a Content-Security-Policy without 'unsafe-inline', and pages are not framed."""
+"""Every page has a Content-Security-Policy without unsafe-inline and no framing; NUL in text is refused."""
 
 import pytest
 from django.http import HttpRequest, HttpResponse
@@ -33,3 +33,22 @@ def test_a_response_with_its_own_stricter_policy_keeps_it():
 
     response = SecurityHeadersMiddleware(download)(RequestFactory().get("/files/1/"))
     assert response["Content-Security-Policy"] == "default-src 'none'; sandbox"
+
+
+@pytest.mark.parametrize(
+    ("path", "kwargs"),
+    [
+        ("/api/v1/units?province=0\x008", {}),
+        ("/track/?ref=TQ\x00", {}),
+        ("/api/v1/opinion/analyze", {"data": '{"texts": ["m\\u0000t"]}', "content_type": "application/json"}),
+    ],
+)
+def test_text_holding_a_nul_character_is_refused_with_a_clear_error(client, path, kwargs):
+    response = client.post(path, **kwargs) if kwargs else client.get(path)
+
+    if path.startswith("/api/"):
+        assert response.status_code == 422 and response["Content-Type"] == "application/problem+json"
+        assert "U+0000" in response.json()["detail"]
+    else:
+        assert response.status_code == 400
+        assert "U+0000" in response.content.decode()

@@ -115,3 +115,19 @@ def test_the_whole_country_is_listed_after_a_national_load(client):
     assert len(provinces) == 34
     assert Unit.objects.filter(level=UnitLevel.COMMUNE).count() == 3321
     assert len(client.get("/api/v1/units", {"province": "01"}).json()) > 100
+
+
+def test_a_bug_behind_the_api_is_a_problem_500_quoting_the_request_id(client, units, monkeypatch):
+    def broken(code: str) -> None:
+        raise RuntimeError("secret internal detail")
+
+    monkeypatch.setattr("caunoi.geo.api.province_by_code", broken)
+    client.raise_request_exception = False
+
+    response = client.get("/api/v1/units?province=08", HTTP_X_REQUEST_ID="req-bug-0001")
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["status"] == 500 and "req-bug-0001" in problem["detail"]
+    assert "secret internal detail" not in response.content.decode()
