@@ -97,7 +97,11 @@ test-e2e: install-test
 
 test: lint test-sqlite test-postgres test-e2e
 
-bench: install-test
+$(VENV)/.installed-bench: pyproject.toml $(VENV)/.installed-test
+	$(PIP) install --quiet -e ".[test,bench]"
+	@touch $@
+
+bench: install-test $(VENV)/.installed-bench
 	@for script in bench/*.py; do echo "== $$script"; $(PY) $$script || exit 1; done
 
 messages: install

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.pipeline import make_pipeline, make_union
 from sklearn.svm import LinearSVC
 
@@ -32,9 +31,10 @@ from caunoi.opinion.corpus.build import (
     sources_hash,
     training_examples,
 )
+from caunoi.opinion.features import WordwiseTfidf
 from caunoi.opinion.pipeline import normalise, redact, segment
 
-MODEL_VERSION = "3"  # bump when features or estimators change
+MODEL_VERSION = "4"  # bump when features or estimators change
 WORD_TOKENS = r"\S+"  # pyvi words are already split on spaces
 
 
@@ -44,10 +44,9 @@ def features_text(normalised: str) -> str:
 
 
 def _vectoriser() -> Any:
-
     return make_union(
-        TfidfVectorizer(token_pattern=WORD_TOKENS, ngram_range=(1, 2), sublinear_tf=True, min_df=1),
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),
+        WordwiseTfidf(token_pattern=WORD_TOKENS, ngram_range=(1, 2), sublinear_tf=True, min_df=1),
+        WordwiseTfidf(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),
     )
 
 
@@ -74,7 +73,7 @@ def _fit_moderation(clean: Sequence[str]) -> Any:
     texts = [normalise(t) for t, _ in vihos] + [t.replace("_", " ") for t in clean]
     labels = [abusive for _, abusive in vihos] + [False] * len(clean)
     model = make_pipeline(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),
+        WordwiseTfidf(analyzer="char_wb", ngram_range=(2, 4), sublinear_tf=True, min_df=2),
         LinearSVC(C=0.5, class_weight="balanced"),
     )
     model.fit(texts, labels)

@@ -3,8 +3,10 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from caunoi.geo.models import Unit
 from caunoi.opinion.models import QuestionKind, Sentiment, Topic
 
 
@@ -64,3 +66,31 @@ class FieldReportForm(forms.Form):
 
     def clean_unit(self) -> Any:
         return self.units[self.cleaned_data["unit"]]
+
+
+class ResponseCampaignForm(forms.Form):
+    """Soạn chiến dịch trả lời: the draft's text and channels; the communes come from the spike or
+    the emerging topic."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    body = forms.CharField(label=_("Announcement"), widget=forms.Textarea(attrs={"rows": 6}), max_length=5000)
+    channels = forms.MultipleChoiceField(label=_("Channels"), widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from caunoi.campaigns.models import CHANNEL_LABELS
+
+        super().__init__(*args, **kwargs)
+        self.fields["channels"].choices = [(key, label) for key, label in CHANNEL_LABELS.items()]  # type: ignore[attr-defined]
+
+
+class ResponseAnswerForm(forms.Form):
+    """Soạn câu trả lời mẫu: a knowledge-base entry, saved unapproved."""
+
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.none())
+    question = forms.CharField(label=_("Question"), max_length=300)
+    keywords = forms.CharField(label=_("Keywords (comma-separated)"), max_length=300, required=False)
+    answer = forms.CharField(label=_("Answer"), widget=forms.Textarea(attrs={"rows": 4}), max_length=5000)
+
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]

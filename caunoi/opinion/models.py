@@ -119,6 +119,9 @@ class TopicDayCount(models.Model):
     neutral = models.PositiveIntegerField(default=0)
     positive = models.PositiveIntegerField(default=0)
     urgent = models.PositiveIntegerField(default=0)
+    # Distinct people that day (its contributor marks). The largest over a range's days is a lower
+    # bound of the people in the range, enough to show most cells without counting marks at all.
+    people = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -350,3 +353,33 @@ class FieldReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.day}"
+
+
+class NoticeKind(models.TextChoices):
+    DIGEST = "digest", _("weekly digest")  # bản tin dư luận hằng tuần cho lãnh đạo
+    REPORT_REMINDER = "report_reminder", _("field report reminder")  # nhắc báo cáo dư luận tháng
+
+
+class StaffNotice(models.Model):
+    """Thông báo cho cán bộ: one weekly digest or one reminder for one staff member and one period.
+
+    The row is written first and the email sent after, claimed once, so a rerun of the periodic task
+    neither loses a notice nor sends it twice. A reminder row is also what the product shows."""
+
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, related_name="+", on_delete=models.CASCADE)
+    unit = models.ForeignKey("geo.Unit", verbose_name=_("unit"), related_name="+", on_delete=models.CASCADE)
+    period = models.CharField(_("period"), max_length=10)  # "2026-W48" or "2026-11"
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("emailed"), null=True, blank=True)
+    error = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "user", "unit", "period"], name="opinion_notice_once"),
+        ]
+        indexes = [models.Index(fields=["kind", "period"], name="opinion_notice_period")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.period} {self.user_id}"

@@ -3,9 +3,9 @@
 Order matters. Personal data is redacted *first*, so that nothing kept for analysis, shown on a
 dashboard or clustered can carry a phone number, an ID card number, an email, a bank account or a
 name that followed an honorific. Then Unicode NFC, teencode expansion, squeezing of repeated letters
-and pyvi word segmentation. Matching folds diacritics (``caunoi.core.text.fold``), so "ngap lut" and
-"ngập lụt" meet; the classifiers are trained on both forms instead of folding, because the marks
-still help when a citizen types them.
+and pyvi word segmentation (``segmenter.py``: pyvi's model, driven faster). Matching folds
+diacritics (``caunoi.core.text.fold``), so "ngap lut" and "ngập lụt" meet; the classifiers are
+trained on both forms instead of folding, because the marks still help when a citizen types them.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from caunoi.core.text import nfc, strip_diacritics
 from caunoi.opinion.lexicon import BOILERPLATE, STOPWORDS, TEENCODE
+from caunoi.opinion.segmenter import tokenize
 
 PHONE_MARK = "[SĐT]"
 ID_MARK = "[CCCD]"
@@ -110,6 +111,7 @@ def normalise(text: str) -> str:
     return " ".join(_expand(token) for token in _TOKEN.findall(text.lower()))
 
 
+@lru_cache(maxsize=100_000)
 def _expand(token: str) -> str:
     if token in TEENCODE:
         return TEENCODE[token]
@@ -117,18 +119,9 @@ def _expand(token: str) -> str:
     return TEENCODE.get(squeezed, squeezed)
 
 
-@lru_cache(maxsize=1)
-def _tokenizer() -> object:
-    # Imported lazily: 0.7 s that the CLI's --help should not pay.
-    from pyvi import ViTokenizer
-
-    return ViTokenizer
-
-
 def segment(normalised: str) -> list[str]:
     """pyvi word segmentation: multi-syllable words joined by "_" ("sạt_lở", "đề_nghị")."""
-    tokenizer = _tokenizer()
-    return [t for t in tokenizer.tokenize(normalised).split() if any(ch.isalnum() for ch in t)]  # type: ignore[attr-defined]
+    return [t for t in tokenize(normalised).split() if any(ch.isalnum() for ch in t)]
 
 
 def content_words(tokens: list[str]) -> list[str]:

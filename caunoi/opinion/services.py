@@ -8,18 +8,20 @@ import datetime as dt
 import hashlib
 import hmac
 import math
+import smtplib
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from caunoi.core.errors import InvalidState, ValidationFailed
+from caunoi.core.permissions import ROLE_CAPABILITIES, Capability, Role
 from caunoi.core.services import audit_record
 from caunoi.core.text import fold, nfc
 from caunoi.geo.models import Unit, UnitLevel
@@ -34,12 +36,14 @@ from caunoi.opinion.models import (
     EmergingStatus,
     EmergingTopic,
     FieldReport,
+    NoticeKind,
     OpinionState,
     Question,
     QuestionKind,
     Sentiment,
     Source,
     SpikeAlert,
+    StaffNotice,
     Survey,
     SurveyResponse,
     SurveyStatus,
@@ -69,6 +73,25 @@ def commune_of(unit: Unit) -> Unit:
     while unit.level == UnitLevel.VILLAGE and unit.parent is not None:
         unit = unit.parent
     return unit
+
+
+def places_of(citizens: Iterable[Any]) -> dict[int, Unit]:
+    """Where each citizen's messages count (nơi tính số liệu): the commune of their home unit; for a
+    resident still at province level — a Zalo follower starts there until they share an address —
+    the commune their inbox conversation was placed in (the Zalo form, ``user_submit_info``, moves
+    both, and an officer may move the conversation); otherwise the province itself."""
+    from caunoi.inbox.models import Conversation
+
+    places = {c.pk: commune_of(c.home_unit) for c in citizens}
+    unplaced = [pk for pk, unit in places.items() if unit.level == UnitLevel.PROVINCE]
+    if unplaced:
+        for conversation in Conversation.objects.filter(citizen_id__in=unplaced).select_related(
+            "unit__parent"
+        ):
+            unit = commune_of(conversation.unit)
+            if unit.level == UnitLevel.COMMUNE:
+                places[conversation.citizen_id] = unit
+    return places
 
 
 def corrections() -> list[Example]:
@@ -147,7 +170,29 @@ def _record(
     AnalysedMessage.objects.bulk_create(rows)
     ContributorMark.objects.bulk_create(marks, ignore_conflicts=True)
     _apply_counts(_count_deltas(rows, +1))
+    _recount_people({(m.topic_id, m.unit_id, m.day) for m in marks})
     return rows
+
+
+def _recount_people(cells: set[tuple[int, int, dt.date]]) -> None:
+    """Set each cell's ``people`` to the number of its marks, after marks were added: a recount, not
+    an increment, because a mark that already existed (the same person again) was not added."""
+    if not cells:
+        return
+    from django.db.models import Count
+
+    counted = (
+        ContributorMark.objects.filter(
+            topic_id__in={c[0] for c in cells},
+            unit_id__in={c[1] for c in cells},
+            day__in={c[2] for c in cells},
+        )
+        .values_list("topic_id", "unit_id", "day")
+        .annotate(n=Count("id"))
+    )
+    for topic_id, unit_id, day, n in counted:
+        if (topic_id, unit_id, day) in cells:
+            TopicDayCount.objects.filter(topic_id=topic_id, unit_id=unit_id, day=day).update(people=n)
 
 
 def messages_analyse_pending(*, limit: int = 500) -> int:
@@ -170,9 +215,10 @@ def messages_analyse_pending(*, limit: int = 500) -> int:
             return 0
         with_text = [m for m in batch if m.text.strip()]
         results = analyse(models, [m.text for m in with_text])
+        places = places_of({m.citizen for m in with_text})
         _record(
             [
-                (result, m.citizen.home_unit, timezone.localdate(m.occurred_at), m.citizen_id)
+                (result, places[m.citizen_id], timezone.localdate(m.occurred_at), m.citizen_id)
                 for result, m in zip(results, with_text, strict=True)
             ],
             source=Source.INBOUND,
@@ -621,6 +667,7 @@ def field_report_submit(
         if result.skipped is None
     ]
     ContributorMark.objects.bulk_create(marks, ignore_conflicts=True)
+    _recount_people({(m.topic.pk, commune.pk, day) for m in marks})
     audit_record(
         actor=actor, action="opinion.field_report", obj=report, unit=commune, after={"remarks": len(lines)}
     )
@@ -630,3 +677,208 @@ def field_report_submit(
 def _field_mark(report_id: int, line: int) -> str:
     message = f"opinion-field-report|{report_id}|{line}".encode()
     return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()[:16]
+
+
+# Notices to staff: the weekly digest for leaders, reminders of missing field reports ---------------
+
+DIGEST_HOUR = 7  # local time on Monday from which the week's digest goes out
+REPORT_REMINDER_FROM_DAY = 20  # from this day of the month, a commune without a report is reminded
+LEADER_ROLES = (Role.APPROVER,)  # lãnh đạo: the people who approve, and so decide what to answer
+REPORTING_ROLES = tuple(role for role, caps in ROLE_CAPABILITIES.items() if Capability.FIELD_REPORTS in caps)
+
+
+def week_of(day: dt.date) -> str:
+    year, week, _weekday = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def _notices_create(kind: str, period: str, pairs: Iterable[tuple[int, int]]) -> int:
+    """Write the notices of a period that do not exist yet; a rerun adds nothing."""
+    existing = set(StaffNotice.objects.filter(kind=kind, period=period).values_list("user_id", "unit_id"))
+    rows = [
+        StaffNotice(kind=kind, user_id=user_id, unit_id=unit_id, period=period)
+        for user_id, unit_id in dict.fromkeys(pairs)
+        if (user_id, unit_id) not in existing
+    ]
+    StaffNotice.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+@transaction.atomic
+def digests_prepare(*, now: dt.datetime) -> int:
+    """Bản tin dư luận tuần: from Monday DIGEST_HOUR, one digest per leader and unit for the ISO week
+    (the leader roles at a province or a commune), about the full week before. Returns how many were
+    written."""
+    local = timezone.localtime(now)
+    if local.weekday() == 0 and local.hour < DIGEST_HOUR:
+        return 0
+    from caunoi.accounts.models import RoleAssignment
+
+    leaders = (
+        RoleAssignment.objects.active()
+        .filter(role__in=LEADER_ROLES, user__is_active=True, unit__in=Unit.objects.active())
+        .filter(unit__level__in=(UnitLevel.PROVINCE, UnitLevel.COMMUNE))
+        .values_list("user_id", "unit_id")
+    )
+    period = week_of(local.date())
+    written = _notices_create(NoticeKind.DIGEST, period, leaders)
+    if written:
+        audit_record(actor=None, action="opinion.digests", after={"period": period, "written": written})
+    return written
+
+
+def _reported_units(today: dt.date) -> QuerySet[FieldReport, Any]:
+    return FieldReport.objects.filter(day__year=today.year, day__month=today.month).values("unit_id")
+
+
+@transaction.atomic
+def report_reminders_prepare(*, today: dt.date) -> int:
+    """Nhắc báo cáo dư luận tháng: from REPORT_REMINDER_FROM_DAY, every collaborator or officer of a
+    commune that has sent no field report this month gets one reminder for the month."""
+    if today.day < REPORT_REMINDER_FROM_DAY:
+        return 0
+    from caunoi.accounts.models import RoleAssignment
+
+    staff = (
+        RoleAssignment.objects.active()
+        .filter(
+            role__in=REPORTING_ROLES,
+            user__is_active=True,
+            unit__in=Unit.objects.active(),
+            unit__level=UnitLevel.COMMUNE,
+        )
+        .exclude(unit_id__in=_reported_units(today))
+        .values_list("user_id", "unit_id")
+    )
+    period = f"{today:%Y-%m}"
+    written = _notices_create(NoticeKind.REPORT_REMINDER, period, staff)
+    if written:
+        audit_record(
+            actor=None, action="opinion.report_reminders", after={"period": period, "written": written}
+        )
+    return written
+
+
+def notices_send(*, limit: int = 200) -> int:
+    """Email the notices written above, each claimed before its email goes out so two workers or a
+    rerun never send it twice. A refused email is released for the next run; a reminder whose
+    commune has reported meanwhile, and any notice to someone without an email address, is closed
+    unsent (the reminder still shows in the product until the report arrives)."""
+    from caunoi.opinion import notices
+
+    ids = list(
+        StaffNotice.objects.filter(claimed_at__isnull=True)
+        .order_by("id")
+        .values_list("id", flat=True)[:limit]
+    )
+    sent = 0
+    for pk in ids:
+        if not StaffNotice.objects.filter(pk=pk, claimed_at__isnull=True).update(claimed_at=timezone.now()):
+            continue  # another worker has it
+        notice = StaffNotice.objects.select_related("user", "unit").get(pk=pk)
+        email = notices.compose(notice)
+        if isinstance(email, str):
+            StaffNotice.objects.filter(pk=pk).update(error=email)
+            continue
+        try:
+            email.send()
+        except (smtplib.SMTPException, OSError) as error:
+            StaffNotice.objects.filter(pk=pk).update(claimed_at=None, error=str(error)[:200])
+            continue
+        with transaction.atomic():
+            StaffNotice.objects.filter(pk=pk).update(sent_at=timezone.now(), error="")
+            audit_record(
+                actor=None,
+                action="opinion.notice_send",
+                obj=notice,
+                unit=notice.unit,
+                after={"kind": notice.kind, "period": notice.period},
+            )
+        sent += 1
+    return sent
+
+
+def notices_run(*, now: dt.datetime | None = None) -> int:
+    """The hourly round: write the week's digests and the month's reminders that are due, then email
+    whatever is waiting. Returns how many emails went out."""
+    now = now or timezone.now()
+    digests_prepare(now=now)
+    report_reminders_prepare(today=timezone.localtime(now).date())
+    return notices_send()
+
+
+# Answering what people worry about (trả lời những điều người dân quan tâm) ---------------------------
+
+
+def response_targets(source: EmergingTopic | SpikeAlert) -> list[Unit]:
+    """The communes a response to an emerging topic or a spike is about: the spike's commune, or the
+    communes the emerging topic's messages came from (the province only when none was placed)."""
+    if isinstance(source, SpikeAlert):
+        return [source.unit]
+    units = list(source.units.order_by("name"))
+    communes = [u for u in units if u.level != UnitLevel.PROVINCE]
+    return communes or units  # messages not placed in a commune point at the province only if alone
+
+
+def _response_unit(viewer: Any, targets: Sequence[Unit], capability: Capability) -> Unit:
+    """The unit the draft belongs to: the viewer's narrowest unit with the capability that covers
+    every target (a commune officer answering their commune's spike drafts it as the commune)."""
+    from caunoi.geo.models import Unit as UnitModel
+
+    prefixes = sorted(viewer.prefixes(capability), key=len, reverse=True)
+    for prefix in prefixes:
+        if all(t.path.startswith(prefix) for t in targets):
+            return UnitModel.objects.get(path=prefix)
+    raise ValidationFailed(_("These communes are outside your area."), field="target_units")
+
+
+def response_campaign_draft(
+    *,
+    source: EmergingTopic | SpikeAlert,
+    title: str,
+    body: str,
+    channels: Sequence[str],
+    viewer: Any,
+    actor: Any,
+) -> Any:
+    """Soạn chiến dịch trả lời: a draft campaign to the communes concerned, made by the campaigns'
+    own service, so it goes through their usual approval; nothing is sent here."""
+    from caunoi.campaigns import services as campaigns
+
+    targets = [t for t in response_targets(source) if viewer.covers(Capability.WRITE_CAMPAIGNS, t)]
+    if not targets:
+        raise ValidationFailed(_("These communes are outside your area."), field="target_units")
+    unit = _response_unit(viewer, targets, Capability.WRITE_CAMPAIGNS)
+    with transaction.atomic():
+        campaign = campaigns.campaign_create(
+            unit=unit, title=title, body=body, channels=channels, target_units=targets, actor=actor
+        )
+        audit_record(
+            actor=actor,
+            action="opinion.response_campaign",
+            obj=source,
+            unit=unit,
+            after={"campaign": campaign.pk, "targets": [t.code for t in targets]},
+        )
+    return campaign
+
+
+def response_answer_draft(
+    *, source: EmergingTopic | SpikeAlert, unit: Unit, question: str, keywords: str, answer: str, actor: Any
+) -> Any:
+    """Soạn câu trả lời mẫu: a knowledge-base entry, not approved, made by the inbox's own service; it
+    answers citizens automatically only once an officer approves it in the inbox settings."""
+    from caunoi.inbox import services as inbox
+
+    with transaction.atomic():
+        entry = inbox.knowledge_entry_save(
+            unit=unit, question=question, answer=answer, keywords=keywords, approved=False, actor=actor
+        )
+        audit_record(
+            actor=actor,
+            action="opinion.response_answer",
+            obj=source,
+            unit=unit,
+            after={"knowledge_entry": entry.pk},
+        )
+    return entry

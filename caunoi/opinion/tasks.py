@@ -35,3 +35,11 @@ def classifier_retrain_task(actor_id: int | None) -> None:
 
     actor = User.objects.filter(pk=actor_id).first() if actor_id is not None else None
     services.classifier_retrain(actor=actor)
+
+
+@db_periodic_task(crontab(minute="20"))
+@lock_task("opinion-notices")
+def notices_run() -> None:
+    """Every hour: the week's digest to leaders (from Monday morning), the month's reminders of
+    missing field reports (from the 20th), and the emails still waiting."""
+    services.notices_run()

@@ -16,11 +16,21 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from caunoi.core.access import capability_required, public
-from caunoi.core.errors import ApplicationError
+from caunoi.core.errors import ApplicationError, NotFound
 from caunoi.core.permissions import Capability, viewer_of
-from caunoi.opinion import charts, selectors, services
-from caunoi.opinion.forms import AdoptForm, FieldReportForm, LabelForm, QuestionForm, SurveyForm
-from caunoi.opinion.models import Correction, OpinionState
+from caunoi.opinion import charts, exports, selectors, services
+from caunoi.opinion.forms import (
+    AdoptForm,
+    FieldReportForm,
+    LabelForm,
+    QuestionForm,
+    ResponseAnswerForm,
+    ResponseCampaignForm,
+    SurveyForm,
+)
+from caunoi.opinion.models import Correction, EmergingTopic, OpinionState, SpikeAlert
+from caunoi.reports.pdf import pdf_response
+from caunoi.reports.xlsx import XLSX
 
 PERIODS = (7, 28)
 
@@ -36,7 +46,8 @@ def _days(request: HttpRequest) -> int:
 @capability_required(Capability.VIEW_OPINION)
 def dashboard(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    board = selectors.dashboard(viewer=viewer, today=timezone.localdate(), days=_days(request))
+    today = timezone.localdate()
+    board = selectors.dashboard(viewer=viewer, today=today, days=_days(request))
     shown = [r for r in board.topics if not r.current.suppressed and r.current.messages]
     bars = [
         charts.Bar(r.topic.name, (r.current.negative, r.current.neutral, r.current.positive)) for r in shown
@@ -66,6 +77,11 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "heat_rows": heat_rows,
             "can_read_messages": viewer.can(Capability.VIEW_INBOX),
             "can_label": viewer.can(Capability.LABEL_OPINION),
+            "missing_reports": (
+                selectors.field_reports_missing(viewer=viewer, today=today)
+                if today.day >= services.REPORT_REMINDER_FROM_DAY
+                else []
+            ),
         },
     )
 
@@ -339,4 +355,150 @@ def field_reports(request: HttpRequest) -> HttpResponse:
     else:
         form = FieldReportForm(units=units, initial={"day": timezone.localdate()})
     page = Paginator(selectors.field_report_list(viewer=viewer), 20).get_page(request.GET.get("page"))
-    return render(request, "opinion/field_reports.html", {"form": form, "page": page})
+    today = timezone.localdate()
+    return render(
+        request,
+        "opinion/field_reports.html",
+        {
+            "form": form,
+            "page": page,
+            "today": today,
+            "missing": selectors.field_reports_missing(viewer=viewer, today=today),
+            "remind_from": services.REPORT_REMINDER_FROM_DAY,
+        },
+    )
+
+
+# Exports (xuất báo cáo) ------------------------------------------------------------------------------
+
+
+@capability_required(Capability.VIEW_OPINION)
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    """The dashboard's aggregates as a workbook, small cells suppressed as on the page."""
+    viewer = viewer_of(request)
+    days = _days(request)
+    board = selectors.dashboard(viewer=viewer, today=timezone.localdate(), days=days)
+    content = exports.workbook(board, scope=selectors.scope_name(viewer))
+    response = HttpResponse(content, content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="du-luan-{board.end:%Y%m%d}-{days}d.xlsx"'
+    return response
+
+
+@capability_required(Capability.VIEW_OPINION)
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    """The dashboard as a printable report with its charts (Vietnamese glyphs from the shipped font)."""
+    viewer = viewer_of(request)
+    days = _days(request)
+    board = selectors.dashboard(viewer=viewer, today=timezone.localdate(), days=days)
+    content = exports.report_pdf(board, scope=selectors.scope_name(viewer))
+    return pdf_response(content, f"bao-cao-du-luan-{board.end:%Y%m%d}-{days}d.pdf")
+
+
+# Answering what people worry about (trả lời những điều người dân quan tâm) ---------------------------
+
+
+def _response_source(request: HttpRequest, kind: str, pk: int) -> Any:
+    viewer = viewer_of(request)
+    if kind == "spike":
+        return selectors.access_spike(viewer, pk)
+    if kind == "emerging":
+        return selectors.access_emerging(viewer, pk)
+    raise NotFound()
+
+
+def _subject(source: Any) -> str:
+    if isinstance(source, SpikeAlert):
+        return str(source.topic.name)
+    return ", ".join(source.keywords[:3])
+
+
+def _response_page(
+    request: HttpRequest,
+    kind: str,
+    source: Any,
+    campaign_form: ResponseCampaignForm | None = None,
+    answer_form: ResponseAnswerForm | None = None,
+) -> HttpResponse:
+    from caunoi.inbox.selectors import handling_units
+
+    viewer = viewer_of(request)
+    targets = services.response_targets(source)
+    subject = _subject(source)
+    places = ", ".join(t.name for t in targets[:5]) + ("…" if len(targets) > 5 else "")
+    can_campaign = viewer.can(Capability.WRITE_CAMPAIGNS)
+    can_answer = viewer.can(Capability.CONFIGURE_INBOX)
+    if can_campaign and campaign_form is None:
+        campaign_form = ResponseCampaignForm(
+            initial={
+                "title": _("About %(subject)s") % {"subject": subject},
+                "body": _(
+                    "Many residents of %(places)s have written to us recently about %(subject)s. "
+                    "Here is what the authorities are doing and what you can do:"
+                )
+                % {"places": places, "subject": subject},
+                "channels": ["zalo"],
+            }
+        )
+    units = handling_units(viewer, Capability.CONFIGURE_INBOX).order_by("path")
+    if can_answer and answer_form is None:
+        keywords = source.keywords[:3] if isinstance(source, EmergingTopic) else [source.topic.name]
+        answer_form = ResponseAnswerForm(
+            units=units,
+            initial={"unit": units.first(), "question": subject, "keywords": ", ".join(keywords)},
+        )
+    return render(
+        request,
+        "opinion/respond.html",
+        {
+            "kind": kind,
+            "source": source,
+            "subject": subject,
+            "targets": targets,
+            "campaign_form": campaign_form if can_campaign else None,
+            "answer_form": answer_form if can_answer else None,
+        },
+    )
+
+
+@capability_required(Capability.VIEW_OPINION)
+def respond(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """From a spike or an emerging topic, draft an answer: a campaign to the communes concerned or a
+    knowledge-base entry; either then goes through its usual approval."""
+    return _response_page(request, kind, _response_source(request, kind, pk))
+
+
+@capability_required(Capability.WRITE_CAMPAIGNS)
+@require_POST
+def respond_campaign(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    source = _response_source(request, kind, pk)
+    form = ResponseCampaignForm(request.POST)
+    if form.is_valid():
+        try:
+            campaign = services.response_campaign_draft(
+                source=source, viewer=viewer_of(request), actor=request.user, **form.cleaned_data
+            )
+            flash.success(request, _("A draft campaign was made; send it for approval when it is ready."))
+            return redirect("campaigns:detail", campaign_id=campaign.pk)
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return _response_page(request, kind, source, campaign_form=form)
+
+
+@capability_required(Capability.CONFIGURE_INBOX)
+@require_POST
+def respond_answer(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    from caunoi.inbox.selectors import handling_units
+
+    source = _response_source(request, kind, pk)
+    units = handling_units(viewer_of(request), Capability.CONFIGURE_INBOX)
+    form = ResponseAnswerForm(request.POST, units=units)
+    if form.is_valid():
+        try:
+            services.response_answer_draft(source=source, actor=request.user, **form.cleaned_data)
+            flash.success(
+                request, _("A draft answer was added to the knowledge base; approve it there to use it.")
+            )
+            return redirect("inbox:settings_knowledge")
+        except ApplicationError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    return _response_page(request, kind, source, answer_form=form)

@@ -191,3 +191,75 @@ def _field_report(p: Personas) -> Expect:
 
 
 CASES[P + "field_report_submit"] = _field_report
+
+
+def _digests(p: Personas) -> Expect:
+    import datetime as dt
+
+    monday = timezone.make_aware(dt.datetime(2026, 11, 23, 9, 0))
+    services.digests_prepare(now=monday)
+    return Expect("opinion.digests", None, None)
+
+
+def _reminders(p: Personas) -> Expect:
+    import datetime as dt
+
+    services.report_reminders_prepare(today=dt.date(2026, 11, 25))
+    return Expect("opinion.report_reminders", None, None)
+
+
+def _notice_send(p: Personas) -> Expect:
+    from caunoi.opinion.models import NoticeKind, StaffNotice
+
+    p.approver.email = "lanhdao@tuyenquang.example.vn"
+    p.approver.save(update_fields=["email"])
+    StaffNotice.objects.create(
+        kind=NoticeKind.DIGEST, user=p.approver, unit=p.units["province"], period="2026-W48"
+    )
+    services.notices_send()
+    return Expect("opinion.notice_send", None, p.units["province"])
+
+
+def _response_campaign(p: Personas) -> Expect:
+    from caunoi.accounts.selectors import viewer_for_user
+
+    services.response_campaign_draft(
+        source=_spike(p),
+        title="Về tình trạng đường sạt lở",
+        body="Bà con lưu ý: đoạn đường đang được khắc phục.",
+        channels=["zalo"],
+        viewer=viewer_for_user(p.commune_officer),
+        actor=p.commune_officer,
+    )
+    return Expect("opinion.response_campaign", p.commune_officer, p.units["commune"])
+
+
+def _response_answer(p: Personas) -> Expect:
+    services.response_answer_draft(
+        source=_emerging(p),
+        unit=p.units["commune"],
+        question="Giá xăng",
+        keywords="xăng",
+        answer="Giá xăng do Nhà nước điều hành, xã không quyết định.",
+        actor=p.province_admin,
+    )
+    return Expect("opinion.response_answer", p.province_admin, p.units["commune"])
+
+
+CASES.update(
+    {
+        P + "digests_prepare": _digests,
+        P + "report_reminders_prepare": _reminders,
+        P + "notices_send": _notice_send,
+        P + "response_campaign_draft": _response_campaign,
+        P + "response_answer_draft": _response_answer,
+    }
+)
+EXEMPT.update(
+    {
+        P + "places_of": "a read",
+        P + "week_of": "a pure function",
+        P + "response_targets": "a read",
+        P + "notices_run": "calls digests_prepare, report_reminders_prepare and notices_send, each audited",
+    }
+)
