@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from caunoi.core.navigation import ADMIN_MENU
 from caunoi.core.permissions import Capability, viewer_of
 from caunoi.core.registry import DashboardCard, NavItem, register_card, register_nav
 
@@ -24,6 +25,8 @@ def _roles_card(request: HttpRequest) -> dict[str, object] | None:
 
 
 def register() -> None:
-    register_nav(NavItem("staff", _("Staff"), "accounts:staff_list", 80, _can(Capability.MANAGE_STAFF)))
-    register_nav(NavItem("tokens", _("API tokens"), "accounts:tokens", 85, _can(Capability.MANAGE_TOKENS)))
+    staff = _can(Capability.MANAGE_STAFF)
+    register_nav(NavItem("staff", _("Staff"), "accounts:staff_list", 80, staff, menu=ADMIN_MENU))
+    tokens = _can(Capability.MANAGE_TOKENS)
+    register_nav(NavItem("tokens", _("API tokens"), "accounts:tokens", 85, tokens, menu=ADMIN_MENU))
     register_card(DashboardCard("my_roles", "accounts/card_roles.html", 10, _roles_card))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from caunoi.core.navigation import ADMIN_MENU
 from caunoi.core.permissions import Capability, viewer_of
 from caunoi.core.registry import DashboardCard, NavItem, register_card, register_nav
 
@@ -38,6 +39,7 @@ def register() -> None:
             "citizens:retention",
             90,
             lambda request: viewer_of(request).can(Capability.MANAGE_RETENTION),
+            menu=ADMIN_MENU,
         )
     )
     register_card(DashboardCard("citizens", "citizens/card_citizens.html", 30, _citizens_card))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from caunoi.core.navigation import ADMIN_MENU
 from caunoi.core.permissions import Capability, viewer_of
 from caunoi.core.registry import DashboardCard, NavItem, register_card, register_nav
 
@@ -29,6 +30,7 @@ def register() -> None:
             "geo:home",
             20,
             lambda request: viewer_of(request).can(Capability.VIEW_UNITS),
+            menu=ADMIN_MENU,
         )
     )
     register_card(DashboardCard("units", "geo/card_units.html", 20, _units_card))

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from caunoi.core.navigation import OPINION_MENU
 from caunoi.core.permissions import Capability, viewer_of
 from caunoi.core.registry import DashboardCard, NavItem, register_card, register_nav
 
@@ -26,6 +27,7 @@ def register() -> None:
             "opinion:dashboard",
             50,
             lambda request: viewer_of(request).can(Capability.VIEW_OPINION),
+            menu=OPINION_MENU,
         )
     )
     register_nav(
@@ -35,6 +37,7 @@ def register() -> None:
             "opinion:surveys",
             52,
             lambda request: viewer_of(request).can(Capability.MANAGE_SURVEYS),
+            menu=OPINION_MENU,
         )
     )
     register_nav(
@@ -44,6 +47,7 @@ def register() -> None:
             "opinion:field_reports",
             53,
             lambda request: viewer_of(request).can(Capability.FIELD_REPORTS),
+            menu=OPINION_MENU,
         )
     )
     register_card(DashboardCard("opinion_spikes", "opinion/card_spikes.html", 5, _spikes_card))

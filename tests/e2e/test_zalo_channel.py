@@ -67,8 +67,11 @@ def test_an_admin_connects_the_oa_and_sees_a_test_message_delivered_then_seen(
     sign_in(admin)
     page.get_by_label(vi("Six-digit code from your authenticator app")).fill(f"{totp(device.bin_key):06d}")
     page.locator("main form button[type=submit]").click()
-    page.get_by_role("link", name=vi("Channels")).click()
+    nav = page.get_by_role("navigation", name=vi("Main"))
+    nav.get_by_text(vi("Administration")).click()  # set-up pages open from one menu
+    nav.get_by_role("link", name=vi("Channels")).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(vi("Channels"))
+    expect(nav.locator("summary.nav-current")).to_have_text(vi("Administration"))
 
     page.get_by_label(vi("The OA belongs to")).select_option(label="Tỉnh Tuyên Quang")
     page.get_by_role("button", name=vi("Connect with Zalo")).click()
