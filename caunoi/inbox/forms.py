@@ -249,3 +249,21 @@ class KnowledgeForm(forms.Form):
     def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+
+
+class ZaloMenuForm(forms.Form):
+    """Which unit's Zalo OA menu to generate, and whether a tap shows the keyword in the chat."""
+
+    unit = UnitChoiceField(label=_("Unit of the Official Account"), queryset=Unit.objects.none())
+    action = forms.ChoiceField(
+        label=_("When a citizen taps an item"),
+        choices=[
+            ("oa.query.show", _("the keyword appears in the chat (oa.query.show)")),
+            ("oa.query.hide", _("the keyword is sent hidden (oa.query.hide)")),
+        ],
+        initial="oa.query.show",
+    )
+
+    def __init__(self, *args: Any, units: QuerySet[Unit], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]

@@ -383,6 +383,8 @@ class Petition(models.Model):
     address = models.CharField(_("place (as described)"), max_length=200, blank=True)
     latitude = models.DecimalField(_("latitude"), max_digits=9, decimal_places=6, null=True, blank=True)
     longitude = models.DecimalField(_("longitude"), max_digits=9, decimal_places=6, null=True, blank=True)
+    # Open311 ``media_url``: kept as a link for staff, never fetched by the server (no SSRF), never public.
+    media_url = models.URLField(_("link to a photo (given by an Open311 app)"), max_length=500, blank=True)
     unit = models.ForeignKey(
         "geo.Unit", verbose_name=_("responsible unit"), related_name="+", on_delete=models.PROTECT
     )
@@ -519,3 +521,36 @@ class PetitionAttachment(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class FileStatus(models.TextChoices):
+    PENDING = "pending", _("Being fetched")
+    STORED = "stored", _("Stored")
+    REFUSED = "refused", _("Refused")
+    FAILED = "failed", _("Could not be fetched")
+
+
+class MessageAttachment(models.Model):
+    """Tệp người dân gửi qua Zalo: the photo or document of a citizen's message, fetched from the
+    provider's link (which expires after about 7 days) by a task with retries, checked by its bytes and
+    stored outside the web root like a case attachment. A link that failed or a file we refuse is
+    recorded with the reason; the message itself is never lost."""
+
+    entry = models.ForeignKey(Entry, related_name="files", on_delete=models.CASCADE)
+    position = models.PositiveSmallIntegerField()  # index in the message's attachments
+    kind = models.CharField(max_length=16)  # image, file
+    name = models.CharField(_("file name"), max_length=200, blank=True)
+    mime = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(null=True, blank=True)
+    stored_name = models.CharField(max_length=64, blank=True)
+    status = models.CharField(max_length=8, choices=FileStatus.choices, default=FileStatus.PENDING)
+    error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    fetched_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["entry", "position"]
+        constraints = [models.UniqueConstraint(fields=["entry", "position"], name="inbox_message_file_once")]
+
+    def __str__(self) -> str:
+        return f"{self.entry_id}#{self.position}:{self.status}"

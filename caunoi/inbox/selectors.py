@@ -11,6 +11,7 @@ from django.db import connection
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from caunoi.channels.models import ZaloAccount, ZaloAccountStatus
 from caunoi.citizens.models import Citizen
 from caunoi.core.errors import NotFound
 from caunoi.core.permissions import Capability, Viewer
@@ -23,8 +24,10 @@ from caunoi.inbox.models import (
     Conversation,
     ConversationStatus,
     Entry,
+    FileStatus,
     KnowledgeEntry,
     Label,
+    MessageAttachment,
     Petition,
     PetitionAttachment,
     PetitionStatus,
@@ -101,8 +104,25 @@ def conversation_entries(conversation: Conversation, *, after_id: int = 0) -> Qu
     return (
         Entry.objects.filter(conversation=conversation, pk__gt=after_id)
         .select_related("author", "sent")
+        .prefetch_related("files")
         .order_by("occurred_at", "id")
     )
+
+
+def access_message_file(viewer: Viewer, file_id: int) -> MessageAttachment:
+    """A stored file of a citizen's message, only for staff who may see that conversation."""
+    file = (
+        MessageAttachment.objects.filter(
+            viewer.unit_q(Capability.VIEW_INBOX, "entry__conversation__unit"),
+            pk=file_id,
+            status=FileStatus.STORED,
+        )
+        .select_related("entry")
+        .first()
+    )
+    if file is None:
+        raise NotFound()
+    return file
 
 
 def sos_conversations(*, viewer: Viewer, limit: int = 20) -> QuerySet[Conversation]:
@@ -285,6 +305,17 @@ def routing_rules(viewer: Viewer) -> QuerySet[RoutingRule]:
 
 def knowledge_entries(viewer: Viewer) -> QuerySet[KnowledgeEntry]:
     return KnowledgeEntry.objects.filter(viewer.unit_q(Capability.VIEW_INBOX, "unit")).select_related("unit")
+
+
+def zalo_account_units() -> QuerySet[ZaloAccount, int]:
+    """Units that have connected a Zalo Official Account (whose menu is worth generating first)."""
+    return ZaloAccount.objects.filter(status=ZaloAccountStatus.CONNECTED).values_list("unit_id", flat=True)
+
+
+def zalo_oa_id(unit: Unit) -> str:
+    """The id of the unit's connected OA, named in the menu definition so it is pasted in the right one."""
+    account = ZaloAccount.objects.filter(unit=unit, status=ZaloAccountStatus.CONNECTED).first()
+    return account.oa_id if account is not None else ""
 
 
 def inbox_counts(*, viewer: Viewer) -> dict[str, int]:

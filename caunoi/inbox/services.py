@@ -12,7 +12,9 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
+from urllib.parse import urlsplit
 
+import httpx
 from django.conf import settings
 from django.db import transaction
 from django.db.models import F, Q
@@ -23,13 +25,14 @@ from caunoi.accounts.selectors import viewer_for_user
 from caunoi.channels.models import InboundMessage, WebhookEvent
 from caunoi.citizens.models import Citizen
 from caunoi.citizens.services import citizen_update
+from caunoi.core import files as core_files
 from caunoi.core.errors import InvalidState, ValidationFailed
 from caunoi.core.permissions import Capability
 from caunoi.core.queue import enqueue_on_commit
 from caunoi.core.services import audit_record
 from caunoi.core.text import fold, nfc
 from caunoi.geo.models import Unit, UnitLevel
-from caunoi.inbox import deadlines, delivery, files, similarity
+from caunoi.inbox import deadlines, delivery, files, knowledge, similarity
 from caunoi.inbox.models import (
     CannedAnswer,
     Category,
@@ -38,9 +41,11 @@ from caunoi.inbox.models import (
     DeadlineRule,
     Entry,
     EntryKind,
+    FileStatus,
     IngestCursor,
     KnowledgeEntry,
     Label,
+    MessageAttachment,
     NotifyStatus,
     Petition,
     PetitionAttachment,
@@ -125,6 +130,7 @@ def conversations_ingest(*, limit: int = 500) -> list[int]:
     """
     touched: list[int] = []
     auto_candidates: list[int] = []
+    file_ids: list[int] = []
     alert_units = _alert_unit_ids()
     with transaction.atomic():
         cursor, _created = IngestCursor.objects.get_or_create(name="inbound")
@@ -166,16 +172,176 @@ def conversations_ingest(*, limit: int = 500) -> list[int]:
                 auto_candidates.append(entry.pk)
             conversation.save()
             touched.append(conversation.pk)
+            file_ids.extend(_message_files(entry, message))
             if message.channel == "web" and text:
                 _web_form_petition(message, conversation, entry)
         cursor.last_id = batch[-1].pk
         cursor.save(update_fields=["last_id", "updated_at"])
+    if file_ids:
+        from caunoi.inbox.tasks import message_file_fetch_task
+
+        for file_id in file_ids:
+            enqueue_on_commit(message_file_fetch_task, file_id)
     if auto_candidates and KnowledgeEntry.objects.filter(approved=True).exists():
         from caunoi.inbox.tasks import knowledge_answer_task
 
         for entry_id in auto_candidates:
             enqueue_on_commit(knowledge_answer_task, entry_id)
     return touched
+
+
+# Zalo events whose text may ask for rescue; the lookahead reads only these.
+SOS_EVENT_NAMES = ("user_send_text", "user_send_image", "user_send_file", "user_send_location")
+
+
+def _payload_text(payload: Any) -> str:
+    message = payload.get("message") if isinstance(payload, dict) else None
+    text = message.get("text") if isinstance(message, dict) else None
+    return text if isinstance(text, str) else ""
+
+
+def sos_lookahead(*, limit: int = 5000) -> int:
+    """Tin khẩn cấp đi trước: an SOS must not wait behind a backlog of ordinary webhooks.
+
+    The channels' worker applies stored webhooks in arrival order; when hundreds a second arrive, an
+    SOS would wait for all those before it. This reads the text of webhooks stored since the last look
+    (each once: a cursor, started at the newest row so history is never rescanned) and has the channels
+    apply the ones with SOS cues at once (``webhook_event_process``, safe to run twice), so the next
+    ``conversations_ingest`` pins them. Returns how many it applied. Best effort: an event it misses
+    (committed late, under a lower id) takes the ordinary path.
+    """
+    from caunoi.channels.services import webhook_event_process
+
+    with transaction.atomic():
+        cursor = IngestCursor.objects.filter(name="sos_lookahead").first()
+        if cursor is None:
+            newest = WebhookEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+            cursor, _c = IngestCursor.objects.get_or_create(
+                name="sos_lookahead", defaults={"last_id": newest}
+            )
+        cursor = IngestCursor.objects.select_for_update().get(pk=cursor.pk)
+        rows = list(
+            WebhookEvent.objects.filter(pk__gt=cursor.last_id)
+            .order_by("pk")
+            .values_list("pk", "event_name", "payload")[:limit]
+        )
+        if not rows:
+            return 0
+        cursor.last_id = rows[-1][0]
+        cursor.save(update_fields=["last_id", "updated_at"])
+    urgent = [
+        pk for pk, name, payload in rows if name in SOS_EVENT_NAMES and sos_cues(_payload_text(payload))
+    ]
+    applied = 0
+    for stored in WebhookEvent.objects.filter(pk__in=urgent, processed_at__isnull=True).order_by("pk"):
+        webhook_event_process(stored=stored)
+        applied += 1
+    return applied
+
+
+FETCHED_KINDS = ("image", "file")
+
+
+def _message_files(entry: Entry, message: InboundMessage) -> list[int]:
+    """A pending ``MessageAttachment`` for each photo or file of a Zalo message that has a link; the
+    task ``message_file_fetch_task`` fetches them (the links expire after about 7 days)."""
+    if message.channel != "zalo":
+        return []
+    made = []
+    for position, item in enumerate(message.attachments[:10]):
+        if isinstance(item, dict) and item.get("type") in FETCHED_KINDS and item.get("url"):
+            row = MessageAttachment.objects.create(
+                entry=entry,
+                position=position,
+                kind=item["type"],
+                name=core_files.clean_name(str(item["name"])) if item.get("name") else "",
+            )
+            made.append(row.pk)
+    return made
+
+
+class FetchLater(Exception):
+    """A file could not be fetched this time and may be next time: the task retries."""
+
+
+def _api_host() -> str:
+    return httpx.URL(str(settings.CAUNOI_ZALO_API_URL)).host or ""
+
+
+def _fetch_reason(reason: str) -> str:
+    """What staff read in the thread when a citizen's file could not be fetched."""
+    reasons = {
+        "host": _("The link is not on a Zalo file host, so it was not opened."),
+        "expired": _("The link has expired (Zalo keeps files about 7 days)."),
+        "too_large": _("The file is larger than the attachment limit."),
+        "unavailable": _("Zalo's file host did not work."),
+        "network": _("Zalo's file host did not answer."),
+    }
+    return reasons.get(reason, _("Zalo's file host refused the download."))
+
+
+def message_file_fetch(*, file: MessageAttachment, final: bool = False) -> MessageAttachment:
+    """Fetch, check and store the photo or document of a citizen's Zalo message.
+
+    Stored like a case attachment (judged by its bytes, under its hash outside the web root). A link
+    that expired, a host that is not Zalo's, a file too large or of a kind we do not take is recorded
+    with the reason, at once; a network fault raises ``FetchLater`` until the ``final`` attempt, which
+    records it. The message itself is never touched.
+    """
+    from caunoi.channels.zalo.client import MediaFetchError, fetch_media
+
+    if file.status != FileStatus.PENDING:
+        return file
+    message = file.entry.inbound
+    items = message.attachments if message is not None else []
+    item = (
+        items[file.position] if file.position < len(items) and isinstance(items[file.position], dict) else {}
+    )
+    url = str(item.get("url") or "")
+    file.attempts += 1
+    content = b""
+    if not url:
+        file.status, file.error = FileStatus.FAILED, _("The message no longer holds a link to the file.")
+    else:
+        try:
+            content = fetch_media(
+                url,
+                max_bytes=int(settings.CAUNOI_INBOX_MAX_FILE_BYTES),
+                extra_hosts=(_api_host(),),
+                timeout=20,
+            ).content
+        except MediaFetchError as exc:
+            file.error = f"{_fetch_reason(exc.reason)} ({exc})"[:300]
+            if not exc.permanent and not final:
+                file.save(update_fields=["attempts", "error"])
+                raise FetchLater(file.error) from exc
+            file.status = FileStatus.FAILED
+    if content:
+        if file.kind == "image":
+            real = core_files.sniff(content) or "bin"
+            provider_id = message.provider_message_id if message is not None else str(file.pk)
+            file.name = f"zalo-{provider_id[:40]}.{real}"
+        try:
+            checked = files.check_upload(file.name or "file", content)
+        except ValidationFailed as exc:
+            file.status, file.error = FileStatus.REFUSED, exc.message[:300]
+        else:
+            file.stored_name = files.store(checked)
+            file.name, file.mime, file.size = checked.name, checked.mime, len(checked.content)
+            file.status, file.error = FileStatus.STORED, ""
+    file.fetched_at = timezone.now()
+    conversation = file.entry.conversation
+    with transaction.atomic():
+        file.save()
+        audit_record(
+            actor=None,
+            actor_label="zalo-files",
+            action="conversation.file",
+            obj=conversation,
+            unit=conversation.unit,
+            after={"file": file.pk, "status": file.status, "mime": file.mime},
+        )
+    return file
 
 
 def _web_form_petition(message: InboundMessage, conversation: Conversation, entry: Entry) -> None:
@@ -509,12 +675,20 @@ def conversation_commune_set(*, conversation: Conversation, place: Unit, actor: 
 
 
 def knowledge_match(*, unit: Unit, text: str) -> tuple[KnowledgeEntry | None, float]:
-    """The approved entry of this unit (or a unit above it) most like ``text``, with its likeness."""
-    if len(fold(text).split()) < KNOWLEDGE_MIN_WORDS:
-        return None, 0.0
-    ancestors = [unit.path[:i] for i in range(1, len(unit.path) + 1) if unit.path[i - 1] == "/"] + [unit.path]
-    entries = list(KnowledgeEntry.objects.filter(approved=True, unit__path__in=ancestors))
+    """The approved entry of this unit (or a unit above it) for ``text``, with its likeness.
+
+    A message that is exactly one of an entry's keywords (typed, or sent by a Zalo menu item whose
+    ``oa.query`` payload is that keyword) is a certain match (1.0), the closest unit's entry first;
+    otherwise the entry most like the text, which needs a few words to be judged at all.
+    """
+    entries = knowledge.approved_for(unit)
     if not entries:
+        return None, 0.0
+    key = knowledge.keyword_key(text)
+    for entry in entries:
+        if key and key in {knowledge.keyword_key(word) for word in knowledge.keywords_of(entry)}:
+            return entry, 1.0
+    if len(fold(text).split()) < KNOWLEDGE_MIN_WORDS:
         return None, 0.0
     ranked = similarity.rank(text, [e.search_folded for e in entries])
     index, score = ranked[0]
@@ -644,6 +818,32 @@ def _coordinate(value: Any, low: int, high: int, field: str) -> Decimal | None:
     return number
 
 
+MEDIA_URL_MAX = 500
+
+
+def _media_link(value: str) -> str:
+    """A link to a photo given by an Open311 app: kept for staff to open in their own browser, never
+    fetched by the server (a URL from outside could point it at an internal address), never published.
+    Only an absolute http(s) URL without credentials is kept."""
+    value = (value or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if (
+        len(value) > MEDIA_URL_MAX
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or any(ch.isspace() or ord(ch) < 32 for ch in value)
+    ):
+        raise ValidationFailed(
+            _("Give an http or https link of at most %(limit)d characters, without a password.")
+            % {"limit": MEDIA_URL_MAX},
+            field="media_url",
+        )
+    return value
+
+
 def _petition_create(
     *,
     citizen: Citizen,
@@ -661,6 +861,7 @@ def _petition_create(
     actor: Any,
     actor_label: str | None = None,
     attachments: Sequence[files.CheckedFile] = (),
+    media_url: str = "",
 ) -> Petition:
     text = _clean_text(text)
     title = nfc(title or "").strip()[:200] or text.split("\n", 1)[0][:120]
@@ -671,6 +872,7 @@ def _petition_create(
     _validate_place(commune, village)
     lat = _coordinate(latitude, -90, 90, "latitude")
     lon = _coordinate(longitude, -180, 180, "longitude")
+    media_url = _media_link(media_url)
     now = timezone.now()
     unit, office = route_for(commune=commune, village=village, category=category)
     stored = [(f, files.store(f)) for f in attachments]
@@ -690,6 +892,7 @@ def _petition_create(
             address=nfc(address or "").strip()[:200],
             latitude=lat,
             longitude=lon,
+            media_url=media_url,
             unit=unit,
             office=office,
             is_sos=bool(sos_cues(f"{title} {text}")),
@@ -738,6 +941,7 @@ def petition_create(
     conversation: Conversation | None = None,
     attachments: Sequence[files.CheckedFile] = (),
     actor_label: str | None = None,
+    media_url: str = "",
 ) -> Petition:
     """Tiếp nhận phản ánh, kiến nghị: a case with a reference code, routed and given its deadline.
 
@@ -762,6 +966,7 @@ def petition_create(
         actor=actor,
         actor_label=actor_label,
         attachments=attachments,
+        media_url=media_url,
     )
 
 
@@ -795,21 +1000,31 @@ def petition_from_entry(
     source = {"zalo": PetitionSource.ZALO, "web": PetitionSource.WEB, "sms": PetitionSource.SMS}.get(
         entry.channel, PetitionSource.EMAIL if entry.channel == "email" else PetitionSource.ZALO
     )
-    return _petition_create(
-        citizen=citizen,
-        text=entry.text or _("(message without text)"),
-        title="",
-        kind=kind,
-        category=category,
-        commune=commune,
-        village=village,
-        address="",
-        latitude=None,
-        longitude=None,
-        source=source,
-        conversation=entry.conversation,
-        actor=actor,
-    )
+    with transaction.atomic():
+        petition = _petition_create(
+            citizen=citizen,
+            text=entry.text or _("(message without text)"),
+            title="",
+            kind=kind,
+            category=category,
+            commune=commune,
+            village=village,
+            address="",
+            latitude=None,
+            longitude=None,
+            source=source,
+            conversation=entry.conversation,
+            actor=actor,
+        )
+        for file in entry.files.filter(status=FileStatus.STORED):  # the photos it came with
+            PetitionAttachment.objects.create(
+                petition=petition,
+                name=file.name,
+                mime=file.mime,
+                size=file.size or 0,
+                stored_name=file.stored_name,
+            )
+    return petition
 
 
 def petition_attachment_add(
@@ -1294,10 +1509,15 @@ def knowledge_entry_save(
     if not question:
         raise ValidationFailed(_("Write the question."), field="question")
     answer = _clean_text(answer, field="answer")
+    keywords = nfc(keywords).strip()
+    if len(keywords) > 300:
+        raise ValidationFailed(_("Write at most 300 characters of keywords."), field="keywords")
     with transaction.atomic():
         entry = entry or KnowledgeEntry(unit=unit)
         entry.question, entry.answer = question, answer
-        entry.keywords = nfc(keywords).strip()[:300]
+        entry.keywords = keywords
+        if approved:
+            _check_keywords_free(entry)
         entry.approved = approved
         entry.search_folded = fold(f"{question} {entry.keywords.replace(',', ' ')}")
         entry.save()
@@ -1305,6 +1525,28 @@ def knowledge_entry_save(
             actor=actor, action="inbox.knowledge", obj=entry, unit=unit, after={"approved": approved}
         )
     return entry
+
+
+def _check_keywords_free(entry: KnowledgeEntry) -> None:
+    """A keyword answers one question per unit: a second approved entry of the same unit with the same
+    keyword (with or without diacritics) would make the Zalo reply depend on chance."""
+    for word in knowledge.keywords_of(entry):
+        if len(word) > knowledge.KEYWORD_MAX:
+            raise ValidationFailed(
+                _("A keyword is at most %(limit)d characters: “%(word)s” is longer.")
+                % {"limit": knowledge.KEYWORD_MAX, "word": word[:40]},
+                field="keywords",
+            )
+    mine = {knowledge.keyword_key(word): word for word in knowledge.keywords_of(entry)}
+    others = KnowledgeEntry.objects.filter(unit=entry.unit, approved=True).exclude(pk=entry.pk)
+    for other in others:
+        for word in knowledge.keywords_of(other):
+            if knowledge.keyword_key(word) in mine:
+                raise ValidationFailed(
+                    _("The keyword “%(word)s” already answers “%(question)s” in this unit.")
+                    % {"word": mine[knowledge.keyword_key(word)], "question": other.question},
+                    field="keywords",
+                )
 
 
 def label_create(*, unit: Unit, name: str, actor: Any) -> Label:

@@ -1,11 +1,13 @@
 """Huey tasks of the inbox: the ingest pump that turns channel messages into conversations within a
-second or two, automatic answers, status messages to citizens, reminders and escalation.
+second or two, automatic answers, citizens' Zalo files, status messages to citizens, reminders and escalation.
 
 Channels never call the inbox, so the inbox reads their new rows: right after the channels' webhook
 task completes in a worker (a Huey signal, throttled), and in any case from the pump, a chain of short
 tasks, each scheduling the next one second later, so it never holds a worker thread; a row in
 ``IngestCursor`` ("pump") records the last step, which lets a second chain notice the first and
 stop, and lets the watchdog (every minute, and when a worker starts) restart a chain that died.
+Each read first looks ahead at the webhooks stored but not yet applied (``sos_lookahead``), so an SOS
+does not wait behind hundreds of ordinary messages in the channels' queue.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task, db_task, lock_task
 from huey.signals import SIGNAL_COMPLETE
 
-from caunoi.inbox.models import Entry, IngestCursor, PetitionEvent
+from caunoi.inbox.models import Entry, IngestCursor, MessageAttachment, PetitionEvent
 from caunoi.inbox.services import (
     conversations_ingest,
     knowledge_answer,
+    message_file_fetch,
     petition_notify,
     petitions_escalate_overdue,
     petitions_remind_due,
+    sos_lookahead,
     submit_info_ingest,
 )
 
@@ -37,6 +41,7 @@ PUMP_STALE = dt.timedelta(seconds=15)  # no step for this long: the chain has di
 
 
 def ingest_once() -> int:
+    sos_lookahead()
     touched = conversations_ingest()
     submit_info_ingest()
     return len(touched)
@@ -120,6 +125,22 @@ def knowledge_answer_task(entry_id: int) -> None:
     )
     if entry is not None:
         knowledge_answer(entry=entry)
+
+
+# A citizen's photo or file on Zalo: tried at once, then 4 more times over about 20 minutes (the link
+# lives about 7 days, so a short outage of the file host costs nothing); the last failure is recorded.
+FILE_RETRIES = 4
+
+
+@db_task(retries=FILE_RETRIES, retry_delay=300, context=True)
+def message_file_fetch_task(file_id: int, task: Any = None) -> None:
+    file = (
+        MessageAttachment.objects.select_related("entry", "entry__inbound", "entry__conversation__unit")
+        .filter(pk=file_id)
+        .first()
+    )
+    if file is not None:
+        message_file_fetch(file=file, final=task is None or task.retries == 0)
 
 
 @db_task(retries=3, retry_delay=60)

@@ -65,6 +65,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
         name="petition_attachment",
     ),
     path("attachments/<int:attachment_id>/", views.attachment_download, name="attachment"),
+    path("message-files/<int:file_id>/", views.message_file_download, name="message_file"),
     path("reports/<int:unit_id>/<int:year>-<int:month>.pdf", views.unit_report, name="unit_report"),
     path("settings/", views.inbox_settings, name="settings"),
     path("settings/category/", views.inbox_settings, {"section": "category"}, name="settings_category"),
@@ -72,5 +73,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/routing/", views.inbox_settings, {"section": "routing"}, name="settings_routing"),
     path("settings/canned/", views.inbox_settings, {"section": "canned"}, name="settings_canned"),
     path("settings/knowledge/", views.inbox_settings, {"section": "knowledge"}, name="settings_knowledge"),
+    path("settings/zalo-menu/", views.zalo_menu, name="zalo_menu"),
+    path("settings/zalo-menu.json", views.zalo_menu_json, name="zalo_menu_json"),
     path("settings/routing/<int:rule_id>/delete/", views.routing_rule_delete, name="routing_rule_delete"),
 ]

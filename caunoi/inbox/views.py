@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.db.models import QuerySet
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,8 +20,9 @@ from caunoi.citizens.services import citizen_create
 from caunoi.core.access import capability_required
 from caunoi.core.errors import ApplicationError, NotFound
 from caunoi.core.permissions import ROLE_CAPABILITIES, Capability, Viewer, viewer_of
+from caunoi.core.problem import problem_response
 from caunoi.geo.models import Unit, UnitLevel
-from caunoi.inbox import delivery, exports, files, selectors, services
+from caunoi.inbox import delivery, exports, files, knowledge, selectors, services
 from caunoi.inbox.forms import (
     AnswerForm,
     AssignForm,
@@ -41,6 +43,7 @@ from caunoi.inbox.forms import (
     ReplyForm,
     RoutingRuleForm,
     TransferForm,
+    ZaloMenuForm,
 )
 from caunoi.inbox.models import Conversation, ConversationStatus, Petition, PetitionKind
 
@@ -568,20 +571,30 @@ def petition_action(request: HttpRequest, petition_id: int, action: str) -> Http
     return _after(request, petition)
 
 
-@capability_required(Capability.VIEW_INBOX)
-def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
-    """Served only to staff in scope, always as a download that cannot run as a page."""
-    attachment = selectors.access_attachment(viewer_of(request), attachment_id)
-    path = files.storage_path(attachment.stored_name)
+def _safe_download(stored_name: str, mime: str, name: str) -> HttpResponseBase:
+    """Always a download that cannot run as a page of ours."""
+    path = files.storage_path(stored_name)
     if not path.exists():
         raise NotFound()
-    response = FileResponse(
-        path.open("rb"), content_type=attachment.mime, as_attachment=True, filename=attachment.name
-    )
+    response = FileResponse(path.open("rb"), content_type=mime, as_attachment=True, filename=name)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@capability_required(Capability.VIEW_INBOX)
+def attachment_download(request: HttpRequest, attachment_id: int) -> HttpResponseBase:
+    """A case attachment, served only to staff in scope."""
+    attachment = selectors.access_attachment(viewer_of(request), attachment_id)
+    return _safe_download(attachment.stored_name, attachment.mime, attachment.name)
+
+
+@capability_required(Capability.VIEW_INBOX)
+def message_file_download(request: HttpRequest, file_id: int) -> HttpResponseBase:
+    """A photo or file a citizen sent on Zalo, served only to staff who see the conversation."""
+    file = selectors.access_message_file(viewer_of(request), file_id)
+    return _safe_download(file.stored_name, file.mime, file.name)
 
 
 # Configuration ---------------------------------------------------------------------------------
@@ -650,3 +663,57 @@ def routing_rule_delete(request: HttpRequest, rule_id: int) -> HttpResponse:
         raise NotFound()
     services.routing_rule_delete(rule=rule, actor=request.user)
     return redirect("inbox:settings")
+
+
+def _zalo_menu_form(request: HttpRequest) -> tuple[ZaloMenuForm, Unit | None]:
+    """The form over the GET query; without a unit, the first unit in scope that has a connected OA
+    (else the first unit in scope) is chosen."""
+    units = _config_units(viewer_of(request))
+    data = request.GET.copy()
+    if "unit" not in data:
+        with_oa = units.filter(pk__in=selectors.zalo_account_units()).first()
+        first = with_oa or units.first()
+        if first is None:
+            raise NotFound()
+        data["unit"] = str(first.pk)
+    data.setdefault("action", "oa.query.show")
+    form = ZaloMenuForm(data, units=units)
+    return form, form.cleaned_data["unit"] if form.is_valid() else None
+
+
+@capability_required(Capability.CONFIGURE_INBOX)
+def zalo_menu(request: HttpRequest) -> HttpResponse:
+    """Menu Zalo OA: generated from the approved knowledge base, to paste into the OA manager."""
+    form, unit = _zalo_menu_form(request)
+    definition = None
+    if unit is not None:
+        definition = knowledge.menu_definition(
+            unit, action=form.cleaned_data["action"], oa_id=selectors.zalo_oa_id(unit)
+        )
+    return render(
+        request,
+        "inbox/zalo_menu.html",
+        {
+            "form": form,
+            "unit": unit,
+            "definition": definition,
+            "definition_json": json.dumps(definition, ensure_ascii=False, indent=2) if definition else "",
+            "title_max": knowledge.MENU_TITLE_MAX,
+        },
+    )
+
+
+@capability_required(Capability.CONFIGURE_INBOX)
+def zalo_menu_json(request: HttpRequest) -> HttpResponseBase:
+    """The same definition as a JSON download; a bad unit or action is a problem+json 400."""
+    form, unit = _zalo_menu_form(request)
+    if unit is None:
+        detail = "; ".join(f"{field}: {' '.join(map(str, errors))}" for field, errors in form.errors.items())
+        return problem_response(400, _("The menu cannot be generated."), detail)
+    definition = knowledge.menu_definition(
+        unit, action=form.cleaned_data["action"], oa_id=selectors.zalo_oa_id(unit)
+    )
+    response = JsonResponse(definition, json_dumps_params={"ensure_ascii": False, "indent": 2})
+    response["Content-Disposition"] = f'attachment; filename="zalo-menu-{unit.code}.json"'
+    response["Cache-Control"] = "private, no-store"
+    return response

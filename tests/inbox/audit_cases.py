@@ -7,11 +7,13 @@ from typing import Any
 
 from django.utils import timezone
 
+from caunoi.channels.models import InboundMessage
 from caunoi.core.files import CheckedFile
 from caunoi.inbox import services as inbox
 from caunoi.inbox.models import (
     Category,
     Conversation,
+    MessageAttachment,
     Petition,
     PetitionKind,
     PetitionSource,
@@ -219,6 +221,20 @@ def _label_create(p: Personas) -> Expect:
     return Expect("inbox.label", p.commune_officer, p.units["commune"])
 
 
+def _message_file_fetch(p: Personas) -> Expect:
+    message = InboundMessage.objects.create(
+        citizen=citizen_in(p.units["commune"]),
+        channel="zalo",
+        provider_message_id="audit-file",
+        message_type="image",
+        attachments=[{"type": "image", "url": "http://127.0.0.2/not-zalo.png"}],
+        occurred_at=timezone.now(),
+    )
+    inbox.conversations_ingest()
+    inbox.message_file_fetch(file=MessageAttachment.objects.get(entry__inbound=message))
+    return Expect("conversation.file", None, p.units["commune"], actor_label="zalo-files")
+
+
 CASES = {
     S + "conversation_note": _conversation_note,
     S + "conversation_assign": _conversation_assign,
@@ -247,10 +263,12 @@ CASES = {
     S + "canned_answer_save": _canned_answer_save,
     S + "knowledge_entry_save": _knowledge_entry_save,
     S + "label_create": _label_create,
+    S + "message_file_fetch": _message_file_fetch,
 }
 
 EXEMPT = {
     S + "conversations_ingest": "files the citizen's own messages (stored by the channels) into threads",
+    S + "sos_lookahead": "has the channels apply a stored SOS webhook early, as their own worker would",
     S + "submit_info_ingest": "the cases it opens are audited as petition.create (actor zalo)",
     S + "conversation_reply": "audited as conversation.reply; it sends, so it is asserted with the emulator",
     S + "conversation_mark_read": "read-state bookkeeping",

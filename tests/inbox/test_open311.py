@@ -22,6 +22,7 @@ from caunoi.geo.services import village_create
 from caunoi.inbox import services as inbox
 from caunoi.inbox.models import Category, Petition, PetitionSource, PetitionStatus
 from caunoi.inbox.open311.views import token_for
+from tests.conftest import login_as
 
 BASE = "/open311/v2"
 TEXT = "Ổ gà lớn trước nhà văn hoá tổ 5, gần nhà anh Nguyễn Văn Bình, số điện thoại 0912345678."
@@ -327,6 +328,10 @@ def test_the_commune_can_come_from_the_attribute_list(personas, categories, api_
         ({"attribute[kind]": "gossip"}, 400, "attribute[kind]"),
         ({"jurisdiction_id": "hanoi.gov.vn"}, 404, "jurisdiction_id not found"),
         ({"lat": "north"}, 400, "latitude"),
+        ({"media_url": "javascript:alert(1)"}, 400, "media_url: Give an http or https link"),
+        ({"media_url": "ftp://files.example/a.jpg"}, 400, "media_url"),
+        ({"media_url": "https://user:secret@photos.example/a.jpg"}, 400, "without a password"),
+        ({"media_url": "https://photos.example/" + "a" * 500}, 400, "500"),
     ],
 )
 def test_bad_requests_are_refused_in_the_spec_format(
@@ -464,3 +469,43 @@ def test_an_existing_open311_client_lists_services_and_files_a_request_over_http
         client.create(service_code="roads", address_id="99999", description="x")
     assert refused.value.code == 400
     assert json.loads(refused.value.read())[0]["code"] == 400
+
+
+def test_media_url_is_kept_as_a_link_for_staff_and_never_fetched(personas, categories, api_key):
+    """No server-side request to a URL an app gives (SSRF): a listening server sees no hit; the link is
+    shown to staff on the case, inert, and never published."""
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Counting(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            return
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Counting)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    link = f"http://127.0.0.1:{server.server_address[1]}/anh/o-ga.jpg"
+    try:
+        response = post(
+            api_key=api_key, service_code="roads", address_id="00694", description="Ổ gà.", media_url=link
+        )
+        assert response.status_code == 200, response.content
+        case = Petition.objects.get(reference=response.json()[0]["service_request_id"])
+        assert case.media_url == link
+        [public] = Client().get(f"/open311/v2/requests/{case.reference}.json").json()
+        assert public["media_url"] == "" and public["description"] == ""
+        assert link not in Client().get(f"/track/{case.reference}/").content.decode()
+        page = (
+            login_as(Client(), personas.commune_officer).get(f"/inbox/petitions/{case.pk}/").content.decode()
+        )
+        assert f'href="{link}" rel="noopener noreferrer nofollow" referrerpolicy="no-referrer"' in page
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert hits == []

@@ -231,3 +231,89 @@ def test_an_sos_is_at_the_top_of_its_inbox_within_five_seconds(zalo_live, person
     finally:
         worker.stop()
         HUEY.flush()
+
+
+def test_a_menu_keyword_from_zalo_is_answered_at_once_with_the_approved_answer(zalo_live, personas):
+    """The payload of a generated menu item (or the keyword typed without diacritics) arrives as a
+    ``user_send_text``; ingesting it queues the automatic answer, which reaches the citizen on Zalo."""
+    from huey.contrib.djhuey import HUEY
+
+    from caunoi.inbox.knowledge import menu_definition
+
+    knowledge_entry_save(
+        unit=personas.units["province"],
+        question="Lịch tiếp công dân của tỉnh",
+        keywords="tiếp dân, lịch tiếp dân",
+        answer="Lãnh đạo tỉnh tiếp công dân sáng thứ Năm hằng tuần tại Trụ sở Tiếp công dân.",
+        approved=True,
+        actor=personas.province_admin,
+    )
+    payload = menu_definition(personas.units["province"])["menu"][0]["payload"]
+    assert payload == "tiếp dân"
+    identity = zalo_live.followers_write_in(1)[0]
+    conversations_ingest()
+    for typed in (payload, "TIEP DAN!"):
+        HUEY.flush()
+        zalo_live.admin(
+            "POST", "events", json={"event": "user_send_text", "user_id": identity.external_id, "text": typed}
+        )
+
+        def stored(text: str = typed) -> bool:
+            return zalo_live.process_webhooks() >= 0 and InboundMessage.objects.filter(text=text).exists()
+
+        wait_until(stored)
+        conversations_ingest()
+        queued = [t for t in HUEY.pending() if type(t).__name__ == "knowledge_answer_task"]
+        assert len(queued) == 1  # the ingest queued the answer; run it as the worker would
+        before = zalo_live.sent_total()
+        HUEY.execute(queued[0])
+        assert zalo_live.sent_total() == before + 1
+        sent = zalo_live.admin("GET", f"messages?recipient={identity.external_id}&limit=1")["messages"][0]
+        assert sent["text"].startswith("Lãnh đạo tỉnh tiếp công dân") and "Trả lời tự động" in sent["text"]
+    conversation = Conversation.objects.get(citizen=identity.citizen)
+    autos = conversation.entries.filter(kind=EntryKind.AUTO)
+    assert autos.count() == 2 and all(a.sent is not None for a in autos)
+    assert AuditEvent.objects.filter(action="conversation.auto_answer").count() == 2
+    HUEY.flush()
+
+
+def test_an_sos_webhook_jumps_the_backlog_of_ordinary_ones(zalo_live, personas):
+    """With ordinary webhooks stored but not yet applied, the lookahead applies only the SOS, so the next
+    ingest pins it; the others keep their place in the channels' queue."""
+    from caunoi.channels.models import WebhookEvent
+    from caunoi.inbox.services import sos_lookahead
+
+    identity = zalo_live.followers_write_in(1)[0]
+    conversations_ingest()
+    assert sos_lookahead() == 0  # starts from the newest stored webhook: history is never rescanned
+    stored = WebhookEvent.objects.count()
+    zalo_live.admin(
+        "POST",
+        "drive",
+        json={
+            "events": 30,
+            "rate_per_second": 500,
+            "kinds": {"user_send_text": 1},
+            "topic": "admin_procedures",
+            "wait": True,
+        },
+    )
+    zalo_live.admin(
+        "POST",
+        "events",
+        json={
+            "event": "user_send_text",
+            "user_id": identity.external_id,
+            "text": "cuu voi, lu cuon troi nha",
+        },
+    )
+    wait_until(lambda: WebhookEvent.objects.count() >= stored + 31)
+    assert sos_lookahead() == 1
+    assert sos_lookahead() == 0  # each stored webhook is looked at once
+    assert WebhookEvent.objects.filter(processed_at__isnull=True).count() >= 30  # still queued, in order
+    conversations_ingest()
+    viewer = viewer_for_user(personas.province_admin)
+    first = conversation_list(viewer=viewer, filters=ConversationFilters()).first()
+    assert first is not None and first.citizen_id == identity.citizen_id and first.is_sos
+    assert zalo_live.process_webhooks() >= 30  # the worker applies the rest; the SOS is not applied twice
+    assert InboundMessage.objects.filter(text="cuu voi, lu cuon troi nha").count() == 1

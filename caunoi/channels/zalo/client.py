@@ -595,3 +595,108 @@ def _day(value: Any) -> dt.date | None:
         return dt.datetime.strptime(str(value), "%d/%m/%Y").date()  # noqa: DTZ007 - a date, no time
     except ValueError:
         return None
+
+
+# Files citizens send (research §9.6: ``url`` of an image or file payload) -------------------------
+
+# Zalo serves what users send from its CDN; the hosts below are the ones seen in public samples [L].
+# Anything else (besides the configured API host, the emulator in tests and demos) is refused without
+# a request, so a webhook can never make the server fetch an internal address.
+MEDIA_HOST_SUFFIXES = ("zdn.vn", "zadn.vn", "zalo.me", "zaloapp.com")
+MEDIA_MAX_REDIRECTS = 3
+
+
+class MediaFetchError(Exception):
+    """The file behind a Zalo link could not be fetched. ``reason``: ``host`` (not Zalo's), ``expired``
+    (404/410), ``refused`` (another 4xx, too many redirects), ``too_large``, ``unavailable`` (5xx, 429)
+    or ``network``. ``permanent``: trying again cannot help; otherwise retry later."""
+
+    def __init__(self, message: str, *, reason: str, permanent: bool) -> None:
+        self.reason = reason
+        self.permanent = permanent
+        super().__init__(message)
+
+
+@dataclass(frozen=True)
+class FetchedMedia:
+    content: bytes
+    content_type: str
+
+
+def media_host_allowed(url: str, *, extra_hosts: Sequence[str] = ()) -> bool:
+    parts = httpx.URL(url)
+    host = (parts.host or "").lower().rstrip(".")
+    if parts.scheme not in ("http", "https") or not host or parts.userinfo:
+        return False
+    if host in {h.lower() for h in extra_hosts}:
+        return True
+    return parts.scheme == "https" and any(host == s or host.endswith("." + s) for s in MEDIA_HOST_SUFFIXES)
+
+
+def fetch_media(
+    url: str,
+    *,
+    max_bytes: int,
+    extra_hosts: Sequence[str] = (),
+    timeout: float = DEFAULT_TIMEOUT_S,
+    http: httpx.Client | None = None,
+) -> FetchedMedia:
+    """Download the file a citizen sent, at most ``max_bytes``, following redirects only to allowed
+    hosts. Raises ``MediaFetchError``: 404/410 (Zalo's link expired), 4xx, a disallowed host or a file
+    over the limit are permanent; a timeout, a refused connection or a 5xx are worth retrying."""
+    client = http or httpx.Client(timeout=timeout, follow_redirects=False)
+    try:
+        for _hop in range(MEDIA_MAX_REDIRECTS + 1):
+            if not media_host_allowed(url, extra_hosts=extra_hosts):
+                raise MediaFetchError(
+                    f"not a Zalo file host: {httpx.URL(url).host or url[:80]}", reason="host", permanent=True
+                )
+            try:
+                with client.stream("GET", url, timeout=timeout) as response:
+                    if response.is_redirect and "location" in response.headers:
+                        url = str(response.url.join(response.headers["location"]))
+                        continue
+                    if response.status_code in (404, 410):
+                        raise MediaFetchError(
+                            f"HTTP {response.status_code}: the link has expired or was removed",
+                            reason="expired",
+                            permanent=True,
+                        )
+                    if response.status_code >= 500 or response.status_code == 429:
+                        raise MediaFetchError(
+                            f"HTTP {response.status_code} from the file host",
+                            reason="unavailable",
+                            permanent=False,
+                        )
+                    if response.status_code != 200:
+                        raise MediaFetchError(
+                            f"HTTP {response.status_code} from the file host",
+                            reason="refused",
+                            permanent=True,
+                        )
+                    declared = as_int(response.headers.get("content-length"))
+                    if declared is not None and declared > max_bytes:
+                        raise MediaFetchError(
+                            f"the file is {declared} bytes, over {max_bytes}",
+                            reason="too_large",
+                            permanent=True,
+                        )
+                    chunks: list[bytes] = []
+                    size = 0
+                    for chunk in response.iter_bytes():
+                        size += len(chunk)
+                        if size > max_bytes:
+                            raise MediaFetchError(
+                                f"the file is over {max_bytes} bytes", reason="too_large", permanent=True
+                            )
+                        chunks.append(chunk)
+                    content_type = response.headers.get("content-type", "").split(";")[0].strip()
+                    return FetchedMedia(content=b"".join(chunks), content_type=content_type)
+            except httpx.HTTPError as exc:
+                raise MediaFetchError(
+                    f"{type(exc).__name__}: the file host did not answer", reason="network", permanent=False
+                ) from exc
+        raise MediaFetchError("too many redirects", reason="refused", permanent=True)
+    finally:
+        if http is None:
+            client.close()

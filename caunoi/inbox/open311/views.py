@@ -302,6 +302,7 @@ def _file(request: HttpRequest) -> dict[str, Any]:
 
     Open311 carries no consent, so ``first_name``, ``last_name``, ``email``, ``phone``, ``device_id``
     and ``account_id`` are not kept; the requester follows the case by its id or the tracking link.
+    ``media_url`` is kept as a link for staff only: never fetched by the server, never published.
     """
     viewer = _key(request)
     category = _category(request.POST.get("service_code", "").strip())
@@ -330,6 +331,7 @@ def _file(request: HttpRequest) -> dict[str, Any]:
         address=request.POST.get("address_string", ""),
         latitude=request.POST.get("lat") or None,
         longitude=request.POST.get("long") or None,
+        media_url=request.POST.get("media_url", ""),
     )
     return {
         "service_request_id": petition.reference,

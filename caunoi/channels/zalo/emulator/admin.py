@@ -24,6 +24,8 @@ _FAULT_TYPES: dict[str, type | tuple[type, ...]] = {
     "timeout_rate": (int, float),
     "rate_limit": bool,
     "expire_tokens": bool,
+    "expire_media": bool,
+    "media_unavailable": bool,
     "zns_quota": int,
     "reset": bool,
 }
@@ -90,7 +92,8 @@ class Admin:
         return json_reply(summary)
 
     def set_faults(self, call: Call) -> Reply:
-        """Switch faults; ``expire_tokens`` and ``zns_quota`` act once, the others stay until changed."""
+        """Switch faults; ``expire_tokens``, ``expire_media`` and ``zns_quota`` act once, the others stay
+        until changed."""
         body = _body(call)
         for key, value in body.items():
             expected = _FAULT_TYPES.get(key)
@@ -110,10 +113,20 @@ class Admin:
             state.faults = replace(faults, **changes)
             if body.get("expire_tokens"):
                 state.expire_tokens()
+            if body.get("expire_media"):
+                state.expire_media()
+            if body.get("reset") or "media_unavailable" in body:
+                state.media_unavailable = bool(body.get("media_unavailable", False))
             if "zns_quota" in body:
                 state.zns_roll_day()
                 state.zns_remaining = body["zns_quota"]
-            return json_reply({"faults": asdict(state.faults), "zns_remaining": state.zns_remaining})
+            return json_reply(
+                {
+                    "faults": asdict(state.faults),
+                    "media_unavailable": state.media_unavailable,
+                    "zns_remaining": state.zns_remaining,
+                }
+            )
 
     def messages(self, call: Call) -> Reply:
         """Every message accepted, with counts per recipient and per tracking_id to expose duplicates."""

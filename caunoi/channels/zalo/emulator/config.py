@@ -95,6 +95,7 @@ class EmulatorConfig:
     cs_requires_follow: bool = False  # unknown whether an unfollowed user may still get CS (-213 if so)
     cs_free_replies_per_window: int | None = None  # None: unlimited (since 2026-01-01); 8 = the old cap
     upload_ttl_s: int = 7 * DAY
+    media_ttl_s: int = 7 * DAY  # links to what followers send stop working after this
     upload_quota_per_month: int = 5000
 
     # ZNS

@@ -107,6 +107,8 @@ def citizen_event(
                 message = {"msg_id": msg_id, "text": text}
             else:
                 media_url = f"{state.base_url}/_media"
+                if media in ("image", "file"):
+                    state.media_expires[msg_id] = now + config.media_ttl_s
                 message = attachment_message(
                     media,
                     state.rng,

@@ -21,7 +21,7 @@ from caunoi.channels.zalo.emulator import driver, oauth, openapi, zns
 from caunoi.channels.zalo.emulator.admin import Admin
 from caunoi.channels.zalo.emulator.codes import ZaloError, success
 from caunoi.channels.zalo.emulator.config import EmulatorConfig
-from caunoi.channels.zalo.emulator.media import media_reply
+from caunoi.channels.zalo.emulator.media import expired_reply, media_reply, sent_media_id, unavailable_reply
 from caunoi.channels.zalo.emulator.population import province_places
 from caunoi.channels.zalo.emulator.state import Clock, Drive, EmulatorState
 from caunoi.channels.zalo.emulator.wire import Call, Reply, json_reply
@@ -112,11 +112,23 @@ class ZaloEmulator:
             if call.path == "/_admin" or call.path.startswith("/_admin/"):
                 return self.admin.handle(call)
             if call.path.startswith("/_media/"):
-                return media_reply(call.path)
+                return self._media(call)
             return self._provider(call)
         except Exception:
             logger.exception("zalo emulator: %s %s failed", call.method, call.path)
             return Reply(status=500, body=b"emulator error", content_type="text/plain")
+
+    def _media(self, call: Call) -> Reply:
+        """What followers sent lives like Zalo's links (``media_ttl_s``); other media always answer."""
+        msg_id = sent_media_id(call.path)
+        if msg_id:
+            with self.state.lock:
+                unavailable, alive = self.state.media_unavailable, self.state.media_alive(msg_id)
+            if unavailable:
+                return unavailable_reply()
+            if not alive:
+                return expired_reply()
+        return media_reply(call.path)
 
     def _provider(self, call: Call) -> Reply | None:
         key = (call.method, call.path)

@@ -113,6 +113,8 @@ class EmulatorState:
         self.access_tokens: dict[str, float] = {}  # token → expires at
         self.refresh_tokens: dict[str, float] = {}
         self.assets: dict[str, Asset] = {}
+        self.media_expires: dict[str, float] = {}  # msg_id of a sent photo/file → link dies at
+        self.media_unavailable = False  # the file host answers 503 (POST /_admin/faults)
         self.upload_counts: Counter[tuple[str, str]] = Counter()  # (month, endpoint)
         self.messages: list[LoggedMessage] = []
         self.per_recipient: Counter[str] = Counter()
@@ -172,6 +174,17 @@ class EmulatorState:
         return allowed, max(0, limit - self.rate_used) if allowed else 0
 
     # Messages and webhooks ------------------------------------------------------------------------
+
+    def expire_media(self) -> None:
+        past = self.clock() - 1
+        for msg_id in self.media_expires:
+            self.media_expires[msg_id] = past
+
+    def media_alive(self, msg_id: str) -> bool:
+        """Whether the link to a follower's photo or file still works; links we never gave are alive
+        (thumbnails and test URLs), as before."""
+        expires_at = self.media_expires.get(msg_id)
+        return expires_at is None or self.clock() < expires_at
 
     def new_msg_id(self) -> str:
         return secrets.token_hex(10)
