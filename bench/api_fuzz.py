@@ -1,4 +1,4 @@
-"""The long API fuzz: tests/test_api_fuzz.py with many more generated requests per operation.
+"""The long fuzz: tests/test_api_fuzz.py and tests/test_open311_fuzz.py with many more examples each.
 
 ``make test`` runs 12 examples per operation; this runs ``BENCH_FUZZ_EXAMPLES`` (default 300) on
 SQLite and, when a server answers, on PostgreSQL (``BENCH_PG_URL``). It prints the requests made, the
@@ -26,7 +26,16 @@ def run(label: str, database_url: str | None) -> bool:
         env["DATABASE_URL"] = database_url
     started = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "tests/test_api_fuzz.py", "-q", "-p", "no:cacheprovider"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "tests/test_api_fuzz.py",
+            "tests/test_open311_fuzz.py",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+        ],
         cwd=ROOT,
         env=env,
         capture_output=True,

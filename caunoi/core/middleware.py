@@ -61,7 +61,8 @@ class LanguageMiddleware:
 
 
 class ApiProblemMiddleware:
-    """Under ``/api/``, Django's own HTML 404 and 405 pages become ``application/problem+json``."""
+    """Under ``/api/``, Django's own HTML 400, 404 and 405 pages become ``application/problem+json``
+    (a 400 is a body Django refused before the API saw it, e.g. over ``DATA_UPLOAD_MAX_MEMORY_SIZE``)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -70,7 +71,7 @@ class ApiProblemMiddleware:
         response = self.get_response(request)
         if (
             request.path.startswith("/api/")
-            and response.status_code in (404, 405)
+            and response.status_code in (400, 404, 405)
             and not response.get("Content-Type", "").startswith(
                 ("application/json", "application/problem+json")
             )
@@ -79,7 +80,9 @@ class ApiProblemMiddleware:
 
             from caunoi.core.problem import problem_response
 
-            title = _("Not found") if response.status_code == 404 else _("Method not allowed")
+            title = {400: _("The data is not valid"), 404: _("Not found")}.get(
+                response.status_code, _("Method not allowed")
+            )
             problem = problem_response(response.status_code, title)
             if response.has_header("Allow"):
                 problem["Allow"] = response["Allow"]
@@ -87,22 +90,38 @@ class ApiProblemMiddleware:
         return response
 
 
+def holds_nul(request: HttpRequest) -> bool:
+    """Whether the query string, a plain form post or a JSON body holds a NUL character."""
+
+    def in_fields(fields: QueryDict) -> bool:
+        return any("\x00" in key or any("\x00" in v for v in values) for key, values in fields.lists())
+
+    if in_fields(request.GET):
+        return True
+    if request.content_type == "application/x-www-form-urlencoded":
+        return in_fields(request.POST)
+    if request.content_type == "application/json":
+        return b"\\u0000" in request.body or b"\x00" in request.body
+    return False
+
+
 class NulCharacterMiddleware:
     """Refuse text that holds a NUL character, before it reaches a query or a form.
 
     PostgreSQL cannot store U+0000 in text, so a NUL in a search box or a JSON field would otherwise
     end in a 500 there (and pass on SQLite). Django's form fields already refuse it; this covers the
-    query string, plain form posts and JSON bodies everywhere else, the API included. Webhooks are
-    left alone: a provider's signed event is accepted as sent and cleaned when stored.
+    query string, plain form posts and JSON bodies everywhere else, the API included. Left to their
+    own code: webhooks (a provider's signed event is accepted as sent and cleaned when stored) and
+    Open311, which answers in the GeoReport error format.
     """
 
-    EXEMPT_PREFIXES = ("/webhooks/",)
+    EXEMPT_PREFIXES = ("/webhooks/", "/open311/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if not request.path.startswith(self.EXEMPT_PREFIXES) and self._holds_nul(request):
+        if not request.path.startswith(self.EXEMPT_PREFIXES) and holds_nul(request):
             from django.shortcuts import render
             from django.utils.translation import gettext as _
 
@@ -113,19 +132,6 @@ class NulCharacterMiddleware:
                 return problem_response(422, _("The data is not valid"), message)
             return render(request, "error.html", {"message": message}, status=400)
         return self.get_response(request)
-
-    @staticmethod
-    def _holds_nul(request: HttpRequest) -> bool:
-        def in_fields(fields: QueryDict) -> bool:
-            return any("\x00" in key or any("\x00" in v for v in values) for key, values in fields.lists())
-
-        if in_fields(request.GET):
-            return True
-        if request.content_type == "application/x-www-form-urlencoded":
-            return in_fields(request.POST)
-        if request.content_type == "application/json":
-            return b"\\u0000" in request.body or b"\x00" in request.body
-        return False
 
 
 class ApplicationErrorMiddleware:

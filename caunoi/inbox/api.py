@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 
 from caunoi.core.errors import NotFound
+from caunoi.core.paging import MAX_OFFSET
 from caunoi.core.permissions import Capability, Viewer, viewer_of
 from caunoi.inbox import selectors, services
 from caunoi.inbox.models import Conversation, Petition
@@ -112,7 +113,7 @@ def conversation_list(
     q: str = "",
     sos: bool = False,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> ConversationPage:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_INBOX)
@@ -128,7 +129,7 @@ def petition_list(
     kind: str = "",
     overdue: bool = False,
     limit: int = Query(50, ge=1, le=200),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> PetitionPage:
     viewer = viewer_of(request)
     _require(viewer, Capability.VIEW_INBOX)

@@ -32,6 +32,7 @@ from caunoi.accounts.services import api_token_authenticate
 from caunoi.citizens.services import citizen_create
 from caunoi.core.access import public
 from caunoi.core.errors import ApplicationError, NotFound, PermissionDenied, RateLimited, ValidationFailed
+from caunoi.core.middleware import holds_nul
 from caunoi.core.permissions import Capability, Viewer
 from caunoi.core.ratelimit import define_policy, rate_limit_take
 from caunoi.geo.models import Unit, UnitLevel
@@ -76,6 +77,8 @@ def _endpoint(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
         try:
+            if holds_nul(request):
+                raise Open311Error(400, "text may not contain the NUL character (U+0000)")
             given = request.POST.get("jurisdiction_id") or request.GET.get("jurisdiction_id") or ""
             if given and given != jurisdiction():
                 raise Open311Error(404, "jurisdiction_id not found")
@@ -371,3 +374,8 @@ def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     if not _petitions().filter(reference=reference).exists():
         raise Open311Error(404, "token not found")
     return render.respond(fmt, "service_requests", [{"token": token, "service_request_id": reference}])
+
+
+@public
+def unknown_endpoint(request: HttpRequest) -> HttpResponse:
+    return render.error("xml" if request.path.endswith(".xml") else "json", 404, "no such endpoint")
