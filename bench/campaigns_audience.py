@@ -10,6 +10,10 @@ comparable: the rows never pass through Python, so the peak must not grow with t
 Baseline, in the same child: copying the same citizens' ids into an unlogged table with a plain
 ``INSERT … SELECT`` (the cost of writing that many rows, with none of our logic).
 Targets: 1M in < 60 s; peak RSS < 500 MB and the same at 100k and 1M.
+
+Then, on the same campaign, the **progress bar** (``campaigns:progress``, the partial the campaign page
+polls every 2 s while sending) fetched through Django's test client as a signed-in editor, read from
+the kept counts; baseline: the grouped count over the deliveries the page used to run.
 """
 
 from __future__ import annotations
@@ -56,10 +60,15 @@ django.setup()
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from django.db.models import Count  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
 from django.utils import timezone  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
 
 from caunoi.accounts.models import RoleAssignment, User  # noqa: E402
-from caunoi.campaigns import audience, services  # noqa: E402
+from caunoi.campaigns import audience, selectors, services  # noqa: E402
 from caunoi.campaigns.models import Campaign, CampaignState, Delivery  # noqa: E402
 from caunoi.core.permissions import Role  # noqa: E402
 from caunoi.geo.models import Unit, UnitLevel  # noqa: E402
@@ -131,7 +140,48 @@ def child(size: int) -> None:
     elapsed = time.perf_counter() - started
     assert added == Delivery.objects.filter(campaign=campaign).count()
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"size": size, "rows": added, "seconds": elapsed, "baseline": baseline, "rss_mb": rss}))
+    progress, grouped = progress_timings(campaign, editor, added)
+    print(
+        json.dumps(
+            {
+                "size": size,
+                "rows": added,
+                "seconds": elapsed,
+                "baseline": baseline,
+                "rss_mb": rss,
+                "progress_ms": progress * 1000,
+                "grouped_ms": grouped * 1000,
+            }
+        )
+    )
+
+
+def progress_timings(campaign: Campaign, editor: User, rows: int, repeat: int = 10) -> tuple[float, float]:
+    """Median time of the progress partial over HTTP, and of the old grouped count (the baseline)."""
+    client = Client()
+    client.force_login(editor, backend="django.contrib.auth.backends.ModelBackend")
+    device, _ = TOTPDevice.objects.get_or_create(user=editor, name="bench", defaults={"confirmed": True})
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id  # past the two-factor step, as a signed-in officer
+    session.save()
+    url = reverse("campaigns:progress", args=[campaign.pk])
+    assert selectors.campaign_progress(campaign).total == rows
+    times = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        assert client.get(url).status_code == 200
+        times.append(time.perf_counter() - started)
+    grouped = []
+    for _ in range(3):
+        started = time.perf_counter()
+        list(
+            Delivery.objects.filter(campaign=campaign)
+            .values("channel", "status", "error_code")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        grouped.append(time.perf_counter() - started)
+    return sorted(times)[len(times) // 2], sorted(grouped)[1]
 
 
 def main() -> None:
@@ -151,7 +201,13 @@ def main() -> None:
             f"ratio {r['seconds'] / r['baseline']:5.2f}x   "
             f"peak RSS {r['rss_mb']:6.1f} MB"
         )
+        print(
+            f"progress bar at {r['rows']:>9,} rows: {r['progress_ms']:8.1f} ms   "
+            f"baseline (grouped count over the deliveries) {r['grouped_ms']:8.1f} ms   "
+            f"ratio {r['progress_ms'] / r['grouped_ms']:5.3f}x"
+        )
     print(f"peak RSS ratio largest/smallest audience: {max(rss) / min(rss):.2f}x")
+    print(f"load average: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -34,6 +34,11 @@ class CampaignIn(Schema):
     scheduled_at: dt.datetime | None = None
     zalo_text: str = Field("", max_length=2000)
     sms_text: str = Field("", max_length=1000)
+    zns_template_id: str = Field("", max_length=32, description="a ZNS template registered for news")
+    zns_params: dict[str, str] = Field(
+        default_factory=dict,
+        description="template parameter → text; {name}, {commune} and {reference} are each resident's",
+    )
 
 
 class ReturnIn(Schema):
@@ -124,6 +129,8 @@ def campaign_create(request: HttpRequest, payload: CampaignIn) -> Status[Campaig
         scheduled_at=payload.scheduled_at,
         zalo_text=payload.zalo_text,
         sms_text=payload.sms_text,
+        zns_template_id=payload.zns_template_id,
+        zns_params=payload.zns_params,
         actor=_actor(request),
     )
     return Status(201, _out(campaign))

@@ -33,6 +33,7 @@ from django.db.models import (
 )
 from django.utils import timezone
 
+from caunoi.campaigns import counts
 from caunoi.campaigns.models import Campaign, CampaignKind, Delivery, DeliveryStatus, Segment, VariantState
 from caunoi.channels.base import ChannelKind
 from caunoi.channels.models import ChannelIdentity, ZaloAccountStatus
@@ -223,9 +224,13 @@ def deliveries_insert(campaign: Campaign, *, now: dt.datetime | None = None) -> 
         f"SELECT {', '.join('s.' + q(v) for v in columns.values())} FROM ({select_sql}) s WHERE 1 = 1 "
         f"ON CONFLICT ({q('campaign_id')}, {q('citizen_id')}) DO NOTHING"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return max(cursor.rowcount, 0)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            added = max(cursor.rowcount, 0)
+        if added:
+            counts.rebuild(campaign)  # before any sender starts: the first count is the table's
+        return added
 
 
 def language_names() -> dict[str, str]:

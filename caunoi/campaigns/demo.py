@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from caunoi.accounts.models import User
-from caunoi.campaigns import services
+from caunoi.campaigns import counts, services
 from caunoi.campaigns.models import AlertTemplate, Campaign, CampaignState, Delivery, DeliveryStatus
 from caunoi.channels.base import ChannelKind
 from caunoi.citizens.models import Citizen
@@ -117,3 +117,4 @@ def _completed_with_results(campaign: Campaign, communes: list[Unit]) -> None:
     Campaign.objects.filter(pk=campaign.pk).update(
         state=CampaignState.COMPLETED, started_at=now, completed_at=now + dt.timedelta(minutes=4)
     )
+    counts.rebuild(campaign)

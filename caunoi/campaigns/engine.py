@@ -34,17 +34,18 @@ from zoneinfo import ZoneInfo
 import httpx
 from django.conf import settings
 from django.db import connection, connections, transaction
-from django.db.models import Count, Field, Min, Q
+from django.db.models import Field, Min, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
-from caunoi.campaigns import conf
+from caunoi.campaigns import conf, counts, zns
 from caunoi.campaigns.models import (
     PENDING,
     Campaign,
     CampaignState,
     ContentVariant,
     Delivery,
+    DeliveryCount,
     DeliveryPolicy,
     DeliveryStatus,
     Priority,
@@ -53,6 +54,7 @@ from caunoi.campaigns.models import (
 from caunoi.channels.base import ChannelKind, ErrorClass, OutboundMessage, SendError, SendResult
 from caunoi.channels.models import ChannelIdentity, SentMessage, SentStatus, ZaloAccount, ZaloAccountStatus
 from caunoi.channels.outbound import ChannelSession, recipient_for
+from caunoi.channels.zalo.client import NO_ANSWER
 from caunoi.core.errors import ApplicationError
 from caunoi.core.ratelimit import RateLimitPolicy, define_policy, rate_limit_take
 
@@ -63,13 +65,20 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 # Claiming ------------------------------------------------------------------------------------------
 
 
-def claim(campaign: Campaign, *, limit: int, after_id: int = 0, now: dt.datetime | None = None) -> list[int]:
+def claim(
+    campaign: Campaign,
+    *,
+    limit: int,
+    after_id: int = 0,
+    now: dt.datetime | None = None,
+    slot: int = 0,
+) -> list[int]:
     """Flip up to ``limit`` due rows of a sending campaign to ``sending`` and return their ids.
 
-    Rows are taken in id order above ``after_id``, the sender's high-water mark: the rows it already
-    sent stay behind it in the index as dead entries until vacuum, and scanning them again on every
-    claim made a 100,000-row alert slow down as it went. A sender wraps around to 0 when it finds
-    nothing above its mark (retries falling due, rows handed back by a pause).
+    Rows are taken in id order above ``after_id``, the sender's high-water mark, walking the
+    (campaign, id) index: above the mark nearly every row is still queued, so a claim reads little
+    more than it takes. A sender wraps around to 0 when it finds nothing above its mark (retries
+    falling due, rows handed back by a pause). The counts move in the same transaction.
     """
     now = now or timezone.now()
     q = connection.ops.quote_name
@@ -82,7 +91,7 @@ def claim(campaign: Campaign, *, limit: int, after_id: int = 0, now: dt.datetime
         f"WHERE id IN (SELECT d.id FROM {table} d WHERE d.campaign_id = %s AND d.status = %s "
         f"AND d.id > %s AND d.next_attempt_at <= %s {not_paused} ORDER BY d.id LIMIT %s {lock}) "
         f"AND EXISTS (SELECT 1 FROM {campaigns} c WHERE c.id = %s AND c.state = %s) "
-        f"RETURNING id"
+        f"RETURNING id, channel"
     )
     adapt = connection.ops.adapt_datetimefield_value
     params = [
@@ -97,9 +106,13 @@ def claim(campaign: Campaign, *, limit: int, after_id: int = 0, now: dt.datetime
         campaign.pk,
         CampaignState.SENDING.value,
     ]
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        q_, s_ = DeliveryStatus.QUEUED.value, DeliveryStatus.SENDING.value
+        counts.shift(counts.moves(campaign.pk, ((ch, q_, ch, s_) for _, ch in rows)), slot=slot)
+    return [row[0] for row in rows]
 
 
 # Rate limits ---------------------------------------------------------------------------------------
@@ -117,23 +130,28 @@ def _policy(channel: str) -> RateLimitPolicy:
     )
 
 
-def _take(channel: str, key: str, count: int, stop_at: float) -> bool:
+def _take(channel: str, key: str, count: int, stop_at: float, held: dict[tuple[str, str], int]) -> bool:
     """Wait for ``count`` tokens of the channel's bucket for ``key``; False when time ran out.
 
-    Tokens are taken half a bucket at a time, so a sender that wakes up a little late finds the bucket
-    not yet full and no token is lost to the cap: the configured rate is what is sent.
+    The shared bucket is a database row, so a sender leases tokens from it half a bucket at a time and
+    spends them from ``held``, its own allowance: at a raised limit that is one round trip per many
+    chunks, not one per chunk. Half a bucket is a tenth of a second of sending, so the configured rate
+    still holds over any longer window; and a sender that wakes up a little late finds the bucket not
+    yet full, so no token is lost to the cap.
     """
     policy = _policy(channel)
-    remaining = count
-    while remaining > 0:
-        step = min(remaining, max(1, policy.capacity // 2))
-        decision = rate_limit_take(policy, key, cost=step)
+    grant = max(1, policy.capacity // 2)
+    have = held.get((channel, key), 0)
+    while have < count:
+        decision = rate_limit_take(policy, key, cost=grant)
         if decision.allowed:
-            remaining -= step
+            have += grant
             continue
         if time.monotonic() + decision.retry_after > stop_at:
+            held[(channel, key)] = have
             return False
         time.sleep(max(decision.retry_after, 0.001))
+    held[(channel, key)] = have - count
     return True
 
 
@@ -208,10 +226,15 @@ def _message(
     text = variant.rendition(channel)
     title = variant.title or campaign.title
     if channel == ChannelKind.ZNS:
+        resident = {
+            "name": delivery.citizen.display_name,
+            "commune": delivery.unit.name,
+            "reference": f"CN{campaign.pk}-{delivery.pk}",
+        }
         return OutboundMessage(
             recipient=recipient,  # type: ignore[arg-type]
             template_id=campaign.zns_template_id,
-            template_params={k: str(v) for k, v in campaign.zns_params.items()},
+            template_params=zns.params_fill({k: str(v) for k, v in campaign.zns_params.items()}, resident),
             tracking_id=delivery.tracking_id,
         )
     link = _survey_link(campaign, delivery)
@@ -246,6 +269,11 @@ def _next_channel(campaign: Campaign, current: str) -> str:
     return ""
 
 
+# Transient errors after which the provider may hold the message all the same: the connection dropped or
+# timed out once the request was sent (``NO_ANSWER``), or an HTTP 200 whose body is not Zalo's envelope.
+_MAYBE_TAKEN = frozenset({NO_ANSWER, "bad-envelope"})
+
+
 def _classify(campaign: Campaign, outcome: Outcome, now: dt.datetime) -> None:
     """Decide what a provider's answer means for this row (the status it ends the chunk in)."""
     result = outcome.result
@@ -271,21 +299,35 @@ def _classify(campaign: Campaign, outcome: Outcome, now: dt.datetime) -> None:
         outcome.status, outcome.next_attempt_at = DeliveryStatus.QUEUED, now + wait
     elif error.error_class == ErrorClass.RESCHEDULE:
         outcome.status, outcome.next_attempt_at = DeliveryStatus.QUEUED, now + dt.timedelta(hours=1)
+    elif error.code in _MAYBE_TAKEN and campaign.policy == DeliveryPolicy.AT_MOST_ONCE:
+        outcome.status = DeliveryStatus.UNKNOWN  # Zalo may hold it: a resend could reach them twice
     elif attempts >= conf.max_attempts():
         outcome.status = DeliveryStatus.FAILED
     else:
         outcome.status, outcome.next_attempt_at = DeliveryStatus.QUEUED, now + _backoff(attempts)
 
 
-def _record(campaign: Campaign, outcomes: list[Outcome], now: dt.datetime) -> None:
-    """Write one chunk's outcomes in one transaction; receipts then update the ``SentMessage`` rows."""
+def _record(campaign: Campaign, outcomes: list[Outcome], now: dt.datetime, *, slot: int = 0) -> None:
+    """Write one chunk's outcomes in one transaction; receipts then update the ``SentMessage`` rows.
+
+    On PostgreSQL the commit does not wait for the disk (``synchronous_commit = off`` for this
+    transaction only): a crash of the database then loses at most the last fraction of a second of
+    records, which leaves those rows in ``sending`` exactly as a killed worker does, and recovery
+    treats them the same way. The claim before the send stays a durable commit — losing it could
+    send a row twice.
+    """
     if not outcomes:
         return
     pauses: dict[str, str] = {}
+    moved: list[tuple[str, str, str, str]] = []
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL synchronous_commit TO OFF")
         sent_rows = []
         for o in outcomes:
             d = o.delivery
+            before = d.channel
             if o.result is not None:
                 d.attempts += 1
             if o.status == DeliveryStatus.SENT and o.result is not None:
@@ -316,15 +358,17 @@ def _record(campaign: Campaign, outcomes: list[Outcome], now: dt.datetime) -> No
                 d.channel = o.channel
             if o.next_attempt_at is not None:
                 d.next_attempt_at = o.next_attempt_at
-            if o.status in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED):
+            if o.status in (DeliveryStatus.FAILED, DeliveryStatus.CANCELLED, DeliveryStatus.UNKNOWN):
                 d.finished_at = now
             d.claimed_at = None if o.status == DeliveryStatus.QUEUED else d.claimed_at
+            moved.append((before, DeliveryStatus.SENDING, d.channel, d.status))
         created = SentMessage.objects.bulk_create(sent_rows)
         by_tracking = {s.tracking_id: s for s in created}
         for o in outcomes:
             if o.status == DeliveryStatus.SENT:
                 o.delivery.sent_message = by_tracking.get(o.delivery.tracking_id)
         _update_rows([o.delivery for o in outcomes])
+        counts.shift(counts.moves(campaign.pk, moved), slot=slot)
         if pauses:
             channel_pause(campaign, pauses)
 
@@ -372,21 +416,24 @@ def channel_pause(campaign: Campaign, reasons: dict[str, str]) -> None:
     logger.warning("campaign %s: channel paused: %s", campaign.pk, reasons)
 
 
-def _release(rows: Iterable[Delivery], state: str, *, delay: dt.timedelta | None = None) -> None:
+def _release(
+    rows: Iterable[Delivery], state: str, *, delay: dt.timedelta | None = None, slot: int = 0
+) -> None:
     """Rows claimed but not sent go back: queued when paused, cancelled when the campaign was cancelled."""
-    ids = [d.pk for d in rows]
-    if not ids:
-        return
-    if state == CampaignState.CANCELLED:
-        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.CANCELLED, finished_at=timezone.now(), claimed_at=None
-        )
-    else:
-        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(
-            status=DeliveryStatus.QUEUED,
-            claimed_at=None,
-            next_attempt_at=timezone.now() + (delay or dt.timedelta(0)),
-        )
+    by_channel: dict[tuple[int, str], list[int]] = defaultdict(list)
+    for d in rows:
+        by_channel[(d.campaign_id, d.channel)].append(d.pk)
+    cancelled = state == CampaignState.CANCELLED
+    to = DeliveryStatus.CANCELLED if cancelled else DeliveryStatus.QUEUED
+    changes: dict[str, Any] = (
+        {"status": to, "finished_at": timezone.now(), "claimed_at": None}
+        if cancelled
+        else {"status": to, "claimed_at": None, "next_attempt_at": timezone.now() + (delay or dt.timedelta())}
+    )
+    with transaction.atomic():
+        for (campaign_id, channel), ids in sorted(by_channel.items()):
+            n = Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).update(**changes)
+            counts.move(campaign_id, channel, DeliveryStatus.SENDING, to, n, slot=slot)
 
 
 def _campaign_state(campaign: Campaign) -> tuple[str, dict[str, str]]:
@@ -400,6 +447,8 @@ class Sender:
     def __init__(self) -> None:
         self.sessions: dict[tuple[str, int | None], ChannelSession] = {}
         self.pool = ThreadPoolExecutor(conf.send_threads())
+        self.slot = counts.sender_slot()
+        self.tokens: dict[tuple[str, str], int] = {}  # leased from the rate-limit buckets, not yet spent
 
     def session(self, channel: str, account: ZaloAccount | None) -> ChannelSession:
         key = (channel, account.pk if account is not None else None)
@@ -420,12 +469,32 @@ class Sender:
         self.close()
 
 
+# What a send reads of a claimed row: loading whole citizens, units and accounts (eight timestamps
+# each) for every row of every batch was a third of a sender's time.
+_LOADED = (
+    "campaign_id",
+    "citizen_id",
+    "unit_id",
+    "language",
+    *["sent_message" if f == "sent_message_id" else f for f in _UPDATED],
+    "citizen__display_name",
+    "citizen__phone",
+    "citizen__email",
+    "citizen__preferred_language",
+    "unit__name",
+)
+
+
 def send_batch(campaign: Campaign, ids: list[int], *, stop_at: float, sender: Sender | None = None) -> int:
     """Send the claimed rows ``ids``; returns how many the providers accepted."""
     if sender is None:
         with Sender() as own:
             return send_batch(campaign, ids, stop_at=stop_at, sender=own)
-    rows = list(Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING).select_related("citizen"))
+    rows = list(
+        Delivery.objects.filter(pk__in=ids, status=DeliveryStatus.SENDING)
+        .select_related("citizen", "unit")
+        .only(*_LOADED)
+    )
     variants = {v.language: v for v in campaign.variants.all()}
     by_group: dict[tuple[str, int | None], list[Delivery]] = defaultdict(list)
     identities: dict[int, ChannelIdentity] = {}
@@ -437,14 +506,18 @@ def send_batch(campaign: Campaign, ids: list[int], *, stop_at: float, sender: Se
                 channel=ChannelKind.ZALO,
                 account__status=ZaloAccountStatus.CONNECTED,
             )
-            .select_related("account")
+            .only("citizen_id", "account_id", "external_id", "follows", "last_interaction_at")
             .order_by("last_interaction_at", "id")
         ):
             identities[identity.citizen_id] = identity  # the most recent wins
     default_account = ZaloAccount.objects.filter(status=ZaloAccountStatus.CONNECTED).order_by("pk").first()
     now = timezone.now()
     moved: list[Outcome] = []
+    refused = _refusals(campaign, rows)
     for d in rows:
+        if d.pk in refused:
+            moved.append(Outcome(d, status=DeliveryStatus.FAILED, error=refused[d.pk]))
+            continue
         if d.channel == ChannelKind.ZALO:
             found = identities.get(d.citizen_id)
             if found is None:
@@ -455,11 +528,37 @@ def send_batch(campaign: Campaign, ids: list[int], *, stop_at: float, sender: Se
             by_group[(d.channel, default_account.pk if default_account else None)].append(d)
         else:
             by_group[(d.channel, None)].append(d)
-    _record(campaign, moved, now)
+    _record(campaign, moved, now, slot=sender.slot)
     accepted = 0
     for (channel, account_id), group in by_group.items():
         accepted += _send_group(campaign, channel, account_id, group, variants, identities, stop_at, sender)
     return accepted
+
+
+def _refusals(campaign: Campaign, rows: list[Delivery]) -> dict[int, SendError]:
+    """Rows that must not leave, with the reason they end on: the resident withdrew the consent the
+    campaign needs (news, for an announcement) since the launch, or — on ZNS — the template no longer
+    fits the campaign (unregistered, or its purpose changed). Terminal, not a fallback: another channel
+    would not make them consented. One query a batch."""
+    refused: dict[int, SendError] = {}
+    on_zns = [d for d in rows if d.channel == ChannelKind.ZNS]
+    if on_zns:
+        record = zns.template_record(campaign.zns_template_id)
+        reason = "not registered any more" if record is None else zns.purpose_refusal(record, campaign.kind)
+        if reason:
+            refused.update(
+                {d.pk: SendError(ErrorClass.PERMANENT, "zns_template", reason[:300]) for d in on_zns}
+            )
+    needed = zns.consent_needed(campaign.kind)
+    if needed and rows:
+        consenting = zns.consenting({d.citizen_id for d in rows}, needed)
+        withdrawn = SendError(
+            ErrorClass.PERMANENT, "no_consent", f"no active consent for {needed} when it was to be sent"
+        )
+        refused.update(
+            {d.pk: withdrawn for d in rows if d.citizen_id not in consenting and d.pk not in refused}
+        )
+    return refused
 
 
 def _move_on(campaign: Campaign, d: Delivery, now: dt.datetime, reason: str) -> Outcome:
@@ -489,7 +588,7 @@ class _Chunk:
     sending: list[tuple[Outcome, Future[tuple[SendResult, dt.datetime]]]] = field(default_factory=list)
 
 
-def _settle(campaign: Campaign, chunk: _Chunk | None) -> int:
+def _settle(campaign: Campaign, chunk: _Chunk | None, slot: int) -> int:
     """Wait for a chunk's provider calls, classify the answers and record the chunk; returns accepted."""
     if chunk is None:
         return 0
@@ -499,7 +598,7 @@ def _settle(campaign: Campaign, chunk: _Chunk | None) -> int:
         _classify(campaign, outcome, chunk.now)
         accepted += outcome.status == DeliveryStatus.SENT
         chunk.done.append(outcome)
-    _record(campaign, chunk.done, timezone.now())
+    _record(campaign, chunk.done, timezone.now(), slot=slot)
     return accepted
 
 
@@ -516,17 +615,17 @@ def _send_group(
     account = ZaloAccount.objects.filter(pk=account_id).first() if account_id else None
     if channel in (ChannelKind.ZALO, ChannelKind.ZNS) and account is None:
         channel_pause(campaign, {channel: "reauth: no connected Zalo Official Account"})
-        _release(group, CampaignState.PAUSED)
+        _release(group, CampaignState.PAUSED, slot=sender.slot)
         return 0
     try:
         session = sender.session(channel, account)
     except ApplicationError as exc:  # e.g. the OA must be connected again
         channel_pause(campaign, {channel: f"reauth: {exc.message}"[:300]})
-        _release(group, CampaignState.PAUSED)
+        _release(group, CampaignState.PAUSED, slot=sender.slot)
         return 0
     except httpx.HTTPError:  # refreshing the token failed on the network: try the rows again later
         logger.warning("campaign %s: could not open %s", campaign.pk, channel, exc_info=True)
-        _release(group, CampaignState.PAUSED, delay=dt.timedelta(seconds=30))
+        _release(group, CampaignState.PAUSED, delay=dt.timedelta(seconds=30), slot=sender.slot)
         return 0
     key = account.oa_id if account is not None else "all"
     in_flight: _Chunk | None = None  # sent while the next chunk is prepared, recorded after
@@ -536,9 +635,9 @@ def _send_group(
         chunk = group[start : start + chunk_size]
         state, pauses = _campaign_state(campaign)
         stop = state != CampaignState.SENDING or channel in pauses
-        if stop or not _take(channel, key, len(chunk), stop_at):
-            accepted += _settle(campaign, in_flight)
-            _release(group[start:], state if stop else CampaignState.PAUSED)
+        if stop or not _take(channel, key, len(chunk), stop_at, sender.tokens):
+            accepted += _settle(campaign, in_flight, sender.slot)
+            _release(group[start:], state if stop else CampaignState.PAUSED, slot=sender.slot)
             return accepted
         now = timezone.now()
         current = _Chunk(now=now)
@@ -565,9 +664,9 @@ def _send_group(
                     sender.pool.submit(_send_one, session, message),
                 )
             )
-        accepted += _settle(campaign, in_flight)
+        accepted += _settle(campaign, in_flight, sender.slot)
         in_flight = current
-    accepted += _settle(campaign, in_flight)
+    accepted += _settle(campaign, in_flight, sender.slot)
     return accepted
 
 
@@ -589,7 +688,7 @@ def dispatch(campaign_id: int, *, budget_seconds: float = 50.0) -> dt.datetime |
     with Sender() as sender:
         while time.monotonic() < stop_at:
             campaign.refresh_from_db(fields=["state", "channel_pauses"])
-            ids = claim(campaign, limit=conf.batch_size(), after_id=mark)
+            ids = claim(campaign, limit=conf.batch_size(), after_id=mark, slot=sender.slot)
             if not ids and mark:
                 mark = 0  # once more from the start: retries due now, rows handed back
                 continue
@@ -603,14 +702,20 @@ def dispatch(campaign_id: int, *, budget_seconds: float = 50.0) -> dt.datetime |
 
 
 def campaign_settle(campaign: Campaign) -> dt.datetime | None:
-    """Complete a campaign with nothing pending; otherwise say when its next row falls due."""
+    """Complete a campaign with nothing pending; otherwise say when its next row falls due.
+
+    The deliveries, not the counts, decide that a campaign is complete; the counts are then counted
+    again once, so whatever the progress bar showed, the final figures are the table's.
+    """
     pending = Delivery.objects.filter(campaign=campaign, status__in=PENDING)
     paused = list(campaign.channel_pauses)
     waiting = pending.exclude(channel__in=paused) if paused else pending
     if not pending.exists():
-        Campaign.objects.filter(pk=campaign.pk, state=CampaignState.SENDING).update(
+        completed = Campaign.objects.filter(pk=campaign.pk, state=CampaignState.SENDING).update(
             state=CampaignState.COMPLETED, completed_at=timezone.now()
         )
+        if completed:
+            counts.rebuild(campaign)
         return None
     if waiting.filter(status=DeliveryStatus.SENDING).exists():
         return timezone.now() + dt.timedelta(seconds=5)  # another sender is busy; look again
@@ -620,6 +725,26 @@ def campaign_settle(campaign: Campaign) -> dt.datetime | None:
 # Recovery, receipts, publication --------------------------------------------------------------------
 
 
+def _live_campaigns(since: dt.datetime) -> Q:
+    """Campaigns whose deliveries may still change: sending or paused, ended since ``since``, or with
+    rows counted in flight. Recovery and receipts look only at these, never at the whole outbox."""
+    in_flight = (
+        DeliveryCount.objects.filter(status=DeliveryStatus.SENDING)
+        .values("campaign_id")
+        .annotate(t=Sum("n"))
+        .filter(t__gt=0)
+        .values("campaign_id")
+    )
+    return Q(
+        campaign__in=Campaign.objects.filter(
+            Q(state__in=(CampaignState.SENDING, CampaignState.PAUSED))
+            | Q(completed_at__gte=since)
+            | Q(cancelled_at__gte=since)
+            | Q(pk__in=in_flight)
+        ).values("pk")
+    )
+
+
 def deliveries_recover(
     *, older_than: dt.timedelta | None = None, now: dt.datetime | None = None
 ) -> dict[str, int]:
@@ -627,51 +752,69 @@ def deliveries_recover(
     sending, otherwise reported ``unknown`` (the provider may or may not have taken them)."""
     now = now or timezone.now()
     cutoff = now - (conf.claim_lease() if older_than is None else older_than)
-    stuck = Delivery.objects.filter(status=DeliveryStatus.SENDING, claimed_at__lt=cutoff)
-    resend = stuck.filter(
-        campaign__policy=DeliveryPolicy.AT_LEAST_ONCE, campaign__state=CampaignState.SENDING
-    ).update(
-        status=DeliveryStatus.QUEUED,
-        claimed_at=None,
-        next_attempt_at=now,
-        error_code="unknown",
-        error_class=ErrorClass.TRANSIENT.value,
-        error_message="the sender stopped before recording; sent again (at least once)",
+    stuck = Delivery.objects.filter(
+        _live_campaigns(now - dt.timedelta(days=1)), status=DeliveryStatus.SENDING, claimed_at__lt=cutoff
     )
-    unknown = stuck.update(
-        status=DeliveryStatus.UNKNOWN,
-        finished_at=now,
-        error_code="unknown",
-        error_class="",
-        error_message="the sender stopped before recording; not sent again (at most once)",
+    groups = sorted(set(stuck.values_list("campaign_id", "channel")))
+    resendable = set(
+        Campaign.objects.filter(
+            pk__in={c for c, _ in groups},
+            policy=DeliveryPolicy.AT_LEAST_ONCE,
+            state=CampaignState.SENDING,
+        ).values_list("pk", flat=True)
     )
-    return {"resent": resend, "unknown": unknown}
+    done = {"resent": 0, "unknown": 0}
+    for campaign_id, channel in groups:
+        resend = campaign_id in resendable
+        changes: dict[str, Any] = (
+            {
+                "status": DeliveryStatus.QUEUED,
+                "claimed_at": None,
+                "next_attempt_at": now,
+                "error_code": "unknown",
+                "error_class": ErrorClass.TRANSIENT.value,
+                "error_message": "the sender stopped before recording; sent again (at least once)",
+            }
+            if resend
+            else {
+                "status": DeliveryStatus.UNKNOWN,
+                "finished_at": now,
+                "error_code": "unknown",
+                "error_class": "",
+                "error_message": "the sender stopped before recording; not sent again (at most once)",
+            }
+        )
+        with transaction.atomic():
+            n = stuck.filter(campaign_id=campaign_id, channel=channel).update(**changes)
+            counts.move(campaign_id, channel, DeliveryStatus.SENDING, changes["status"], n)
+        done["resent" if resend else "unknown"] += n
+    return done
 
 
 def receipts_sync(*, campaign: Campaign | None = None) -> int:
     """Carry delivered/seen/failed reports from ``SentMessage`` onto the deliveries (set-based)."""
     recent = timezone.now() - dt.timedelta(days=7)  # receipts come within hours; older rows are settled
     qs = Delivery.objects.filter(sent_message__isnull=False, sent_at__gte=recent)
-    if campaign is not None:
-        qs = qs.filter(campaign=campaign)
+    qs = qs.filter(campaign=campaign) if campaign is not None else qs.filter(_live_campaigns(recent))
     changed = 0
     for sent_status, status, before in (
         (SentStatus.SEEN, DeliveryStatus.SEEN, (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
         (SentStatus.DELIVERED, DeliveryStatus.DELIVERED, (DeliveryStatus.SENT,)),
-        (SentStatus.FAILED, DeliveryStatus.FAILED, (DeliveryStatus.SENT, DeliveryStatus.DELIVERED)),
     ):
+        # Delivered and seen are counted as sent: the counts do not move.
         changed += qs.filter(status__in=before, sent_message__status=sent_status).update(status=status)
+    failed = qs.filter(
+        status__in=(DeliveryStatus.SENT, DeliveryStatus.DELIVERED), sent_message__status=SentStatus.FAILED
+    )
+    for campaign_id, channel in sorted(set(failed.values_list("campaign_id", "channel"))):
+        with transaction.atomic():
+            n = failed.filter(campaign_id=campaign_id, channel=channel).update(status=DeliveryStatus.FAILED)
+            counts.move(campaign_id, channel, DeliveryStatus.SENT, DeliveryStatus.FAILED, n)
+        changed += n
     return changed
 
 
-def counts(campaign: Campaign) -> dict[tuple[str, str], int]:
-    rows = Delivery.objects.filter(campaign=campaign).values("channel", "status").annotate(n=Count("pk"))
-    return {(r["channel"], r["status"]): r["n"] for r in rows}
-
-
 def cost_total(campaign: Campaign) -> Decimal:
-    from django.db.models import Sum
-
     return Delivery.objects.filter(campaign=campaign).aggregate(s=Sum("cost_vnd"))["s"] or Decimal(0)
 
 
@@ -681,6 +824,8 @@ def published_units(campaign: Campaign) -> set[int]:
 
 def due_pending(campaign: Campaign) -> bool:
     """Rows due now that no sender holds: a sender task must have died before picking them up."""
+    if not counts.in_status(campaign, DeliveryStatus.QUEUED):
+        return False
     stale = timezone.now() - dt.timedelta(seconds=30)
     return Delivery.objects.filter(
         Q(campaign=campaign, status=DeliveryStatus.QUEUED, next_attempt_at__lt=stale)

@@ -59,9 +59,29 @@ class CampaignForm(forms.Form):
     survey = forms.ModelChoiceField(
         label=_("Survey (each recipient gets their own link)"), queryset=Survey.objects.none(), required=False
     )
+    zns_template_id = forms.ChoiceField(label=_("ZNS template (for the ZNS channel)"), required=False)
+    zns_params = forms.CharField(
+        label=_("ZNS values, one “parameter = value” a line"),
+        help_text=_(
+            "A value may carry the resident's own {name}, {commune} or the message's {reference}; "
+            "nothing else about a person goes into a template."
+        ),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+    )
 
-    def __init__(self, *args: Any, units: Any, segments: Any, surveys: Any, **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, units: Any, segments: Any, surveys: Any, zns_templates: Any = (), **kwargs: Any
+    ) -> None:
         super().__init__(*args, **kwargs)
+        purposes = dict(ConsentPurpose.choices)
+        self.fields["zns_template_id"].choices = [  # type: ignore[attr-defined]
+            ("", _("— none —")),
+            *[
+                (t.template_id, f"{t.template_id} {t.name} ({purposes.get(t.purpose) or '—'})")
+                for t in zns_templates
+            ],
+        ]
         self.fields["survey"].queryset = surveys  # type: ignore[attr-defined]
         self.fields["unit"].queryset = units.exclude(level="village")  # type: ignore[attr-defined]
         self.fields["target_units"].queryset = units  # type: ignore[attr-defined]
@@ -80,7 +100,23 @@ class CampaignForm(forms.Form):
             "scheduled_at": data.get("scheduled_at"),
             "recurrence": data.get("recurrence") or "",
             "survey": data.get("survey"),
+            "zns_template_id": data.get("zns_template_id") or "",
+            "zns_params": data.get("zns_params") or {},
         }
+
+    def clean_zns_params(self) -> dict[str, str]:
+        """ "parameter = value" lines into a mapping; the service checks them against the template."""
+        values: dict[str, str] = {}
+        for number, line in enumerate(str(self.cleaned_data.get("zns_params") or "").splitlines(), 1):
+            if not line.strip():
+                continue
+            name, sep, value = line.partition("=")
+            if not sep or not name.strip():
+                raise forms.ValidationError(
+                    _("Line %(n)d: write “parameter = value”.") % {"n": number}, code="zns_line"
+                )
+            values[name.strip()] = value.strip()
+        return values
 
 
 class CampaignCreateForm(CampaignForm):

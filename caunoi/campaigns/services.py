@@ -17,7 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from caunoi.campaigns import audience, conf
+from caunoi.campaigns import audience, conf, counts, zns
 from caunoi.campaigns.models import (
     CHANNEL_LABELS,
     PERSONAL,
@@ -173,6 +173,7 @@ def campaign_create(
     if recurrence not in Recurrence.values:
         raise ValidationFailed(_("Unknown repetition."), field="recurrence")
     _check_survey(survey, unit)
+    zns_template_id, zns_values = _check_zns(zns_template_id, zns_params, CampaignKind.ANNOUNCEMENT)
     with transaction.atomic():
         campaign = Campaign.objects.create(
             kind=CampaignKind.ANNOUNCEMENT,
@@ -188,7 +189,7 @@ def campaign_create(
             scheduled_at=scheduled_at,
             recurrence=recurrence,
             zns_template_id=zns_template_id,
-            zns_params=dict(zns_params or {}),
+            zns_params=zns_values,
             survey=survey,
             author=_user(actor),
         )
@@ -212,6 +213,14 @@ def campaign_create(
             after={"channels": chosen, "targets": [u.code for u in targets]},
         )
     return campaign
+
+
+def _check_zns(template_id: str, params: Mapping[str, str] | None, kind: str) -> tuple[str, dict[str, str]]:
+    """A ZNS template, if any, must be registered, fit the recipients' consent and get every value."""
+    template_id = template_id.strip()
+    if not template_id:
+        return "", {}
+    return template_id, zns.params_clean(template_id=template_id, params=params or {}, kind=kind)
 
 
 def _check_survey(survey: Survey | None, unit: Unit) -> Survey | None:
@@ -239,6 +248,8 @@ def campaign_update(
     scheduled_at: dt.datetime | None = None,
     recurrence: str = Recurrence.NONE,
     survey: Survey | None = None,
+    zns_template_id: str = "",
+    zns_params: Mapping[str, str] | None = None,
 ) -> Campaign:
     """Sửa chiến dịch: only a draft or a returned campaign changes; the text lives in its variants."""
     _require(actor, Capability.WRITE_CAMPAIGNS, campaign.unit)
@@ -248,6 +259,7 @@ def campaign_update(
     targets = _clean_targets(
         actor, target_units, Capability.RELEASE_ALERTS if campaign.is_alert else Capability.WRITE_CAMPAIGNS
     )
+    zns_template_id, zns_values = _check_zns(zns_template_id, zns_params, campaign.kind)
     with transaction.atomic():
         campaign.title = _clean_title(title)
         campaign.channels, campaign.fallback_order = chosen, order
@@ -257,6 +269,7 @@ def campaign_update(
         campaign.scheduled_at = scheduled_at
         campaign.recurrence = recurrence
         campaign.survey = _check_survey(survey, campaign.unit)
+        campaign.zns_template_id, campaign.zns_params = zns_template_id, zns_values
         campaign.save()
         campaign.target_units.set(targets)
         audit_record(actor=actor, action="campaign.update", obj=campaign, unit=campaign.unit)
@@ -586,9 +599,12 @@ def campaign_cancel(*, campaign: Campaign, actor: Any) -> int:
         before = locked.state
         locked.state, locked.cancelled_at = CampaignState.CANCELLED, timezone.now()
         locked.save(update_fields=["state", "cancelled_at", "updated_at"])
-        cancelled = Delivery.objects.filter(campaign=locked, status=DeliveryStatus.QUEUED).update(
-            status=DeliveryStatus.CANCELLED, finished_at=locked.cancelled_at
-        )
+        cancelled = 0
+        for channel in sorted({*locked.channels, *locked.fallback_order}):
+            queued = Delivery.objects.filter(campaign=locked, channel=channel, status=DeliveryStatus.QUEUED)
+            n = queued.update(status=DeliveryStatus.CANCELLED, finished_at=locked.cancelled_at)
+            counts.move(locked.pk, channel, DeliveryStatus.QUEUED, DeliveryStatus.CANCELLED, n)
+            cancelled += n
         audit_record(
             actor=actor,
             action="campaign.cancel",
@@ -598,11 +614,10 @@ def campaign_cancel(*, campaign: Campaign, actor: Any) -> int:
             after={"state": locked.state, "cancelled": cancelled},
         )
     deadline = time.monotonic() + conf.cancel_wait_seconds()
-    in_flight = Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.SENDING)
-    while in_flight.exists() and time.monotonic() < deadline:
+    while counts.in_status(campaign, DeliveryStatus.SENDING) > 0 and time.monotonic() < deadline:
         time.sleep(0.05)
     campaign.refresh_from_db()
-    return Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.CANCELLED).count()
+    return counts.in_status(campaign, DeliveryStatus.CANCELLED)
 
 
 def _require_operator(campaign: Campaign, actor: Any) -> None:

@@ -83,6 +83,7 @@ def campaign_create(request: HttpRequest) -> HttpResponse:
         units=selectors.targetable_units(viewer),
         segments=selectors.segment_list(viewer=viewer),
         surveys=open_surveys(viewer=viewer),
+        zns_templates=selectors.zns_templates(),
         initial={"channels": ["zalo", "sms", "web"], "fallback": "zalo,zns,sms,email"},
     )
     if request.method == "POST" and form.is_valid():
@@ -117,6 +118,8 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         "sms_unaccented": campaign.sms_unaccented,
         "scheduled_at": campaign.scheduled_at,
         "recurrence": campaign.recurrence,
+        "zns_template_id": campaign.zns_template_id,
+        "zns_params": "\n".join(f"{k} = {v}" for k, v in campaign.zns_params.items()),
     }
     form = CampaignForm(
         request.POST or None,
@@ -124,6 +127,7 @@ def campaign_edit(request: HttpRequest, campaign_id: int) -> HttpResponse:
         units=selectors.targetable_units(viewer),
         segments=selectors.segment_list(viewer=viewer),
         surveys=open_surveys(viewer=viewer),
+        zns_templates=selectors.zns_templates(),
     )
     form.fields["unit"].disabled = True
     if request.method == "POST" and form.is_valid():

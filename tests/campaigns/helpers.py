@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Any
 
 from django.utils import timezone
 
-from caunoi.campaigns import services
-from caunoi.campaigns.models import Campaign
+from caunoi.campaigns import counts, services
+from caunoi.campaigns.models import Campaign, Delivery
 from caunoi.citizens.models import Citizen, Consent, ConsentPurpose, ConsentSource
 from caunoi.geo.models import Unit
 
@@ -70,3 +71,11 @@ def approved_campaign(
     )
     services.campaign_submit(campaign=campaign, actor=author)
     return services.campaign_approve(campaign=campaign, actor=approver)
+
+
+def assert_counts_match(campaign: Campaign) -> None:
+    """The counts the engine keeps (``DeliveryCount``) say what a count over the deliveries says."""
+    table: Counter[tuple[str, str]] = Counter()
+    for channel, status in Delivery.objects.filter(campaign=campaign).values_list("channel", "status"):
+        table[(channel, counts.counted(status))] += 1
+    assert counts.by_channel_status(campaign) == dict(table)

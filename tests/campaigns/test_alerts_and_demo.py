@@ -4,11 +4,12 @@ the after-action report; and the demo seed."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 
 import pytest
 from django.utils import timezone
 
-from caunoi.campaigns import engine, selectors, services
+from caunoi.campaigns import counts, engine, selectors, services
 from caunoi.campaigns.demo import DRAFT_TITLE, FLOOD, demo_seed
 from caunoi.campaigns.models import AlertTemplate, Campaign, CampaignState, Delivery, Priority
 from caunoi.channels.models import InboundMessage
@@ -102,9 +103,13 @@ def test_recovery_resends_alerts_and_reports_announcements_as_unknown(personas, 
     past = timezone.now() - dt.timedelta(hours=1)
     Delivery.objects.filter(pk__in=ids).update(claimed_at=past)
     assert engine.deliveries_recover() == {"resent": 3, "unknown": 0}
-    Delivery.objects.filter(pk__in=ids).update(status="sending", claimed_at=past)
+    assert sorted(engine.claim(alert, limit=3)) == sorted(ids)
+    Delivery.objects.filter(pk__in=ids).update(claimed_at=past)
     Campaign.objects.filter(pk=alert.pk).update(policy="at_most_once")
     assert engine.deliveries_recover() == {"resent": 0, "unknown": 3}
+    # The counts followed every step: claimed, queued again, claimed, reported unknown.
+    table = Counter(Delivery.objects.filter(campaign=alert).values_list("channel", "status"))
+    assert table[("sms", "unknown")] == 3 and counts.by_channel_status(alert) == dict(table)
 
 
 def test_sms_waits_for_the_morning_in_quiet_hours_but_emergencies_do_not(personas, settings):

@@ -23,8 +23,9 @@ from caunoi.campaigns import engine, services, tasks
 from caunoi.campaigns.models import Campaign, CampaignState, Delivery, DeliveryStatus
 from caunoi.channels.base import ChannelKind
 from caunoi.channels.models import ChannelIdentity, ZnsTemplateRecord
-from caunoi.citizens.models import Citizen
-from tests.campaigns.helpers import approved_campaign, citizens_bulk
+from caunoi.citizens.models import Citizen, Consent
+from caunoi.core.phone import normalize_vn_phone
+from tests.campaigns.helpers import approved_campaign, assert_counts_match, citizens_bulk
 from tests.core.test_worker import CAUNOI, worker_env
 from tests.zalo_live import LiveZalo
 
@@ -161,6 +162,7 @@ def test_kill9_mid_campaign_then_restart_nobody_twice_and_counts_add_up(personas
     # What the tick does a lease later; the worker is dead, so its rows are stale now.
     recovered = engine.deliveries_recover(older_than=dt.timedelta(0))
     assert recovered["resent"] == 0  # an announcement is at most once
+    assert_counts_match(campaign)  # the dead worker's claims and the recovery both moved the counts
     worker.start()
     tasks.senders_start(Campaign.objects.get(pk=campaign.pk))
     wait(
@@ -212,6 +214,7 @@ def test_a_provider_failing_one_call_in_five_ends_with_every_row_sent_or_failed_
         return rows.filter(status=DeliveryStatus.SEEN).count() == log["total"]
 
     wait(all_seen, "the seen reports reached the deliveries", worker.log)
+    assert_counts_match(campaign)
 
 
 def test_nothing_leaves_after_a_cancel_is_acknowledged(personas, zalo_live, worker):
@@ -228,6 +231,7 @@ def test_nothing_leaves_after_a_cancel_is_acknowledged(personas, zalo_live, work
     assert counts.get(DeliveryStatus.CANCELLED, 0) > 0
     assert DeliveryStatus.SENDING not in counts and DeliveryStatus.QUEUED not in counts
     assert sent_count(campaign) == at_ack
+    assert_counts_match(campaign)
 
 
 def test_a_used_up_quota_pauses_the_channel_and_says_why(personas, zalo_live, worker):
@@ -261,7 +265,53 @@ def test_a_used_up_quota_pauses_the_channel_and_says_why(personas, zalo_live, wo
     assert sent_count(campaign) == 5
     audience = Delivery.objects.filter(campaign=campaign).count()  # 12 + the persona's citizen
     assert Delivery.objects.filter(campaign=campaign, status=DeliveryStatus.QUEUED).count() == audience - 5
+    assert_counts_match(campaign)  # rows handed back to the queue by the pause moved the counts back
     # Resuming lifts the pause; the quota is still empty, so the channel pauses again, nothing is lost.
     services.campaign_resume(campaign=campaign, actor=personas.editor)
     wait(paused, "the ZNS channel paused again", worker.log)
     assert sent_count(campaign) == 5
+
+
+def test_zns_values_are_each_residents_own_and_a_withdrawn_consent_is_skipped(personas, zalo_live, worker):
+    ZnsTemplateRecord.objects.create(
+        account=zalo_live.account,
+        template_id="410001",
+        name="Lịch tiếp công dân",
+        params={"citizen_name": 30, "date": 20, "place": 80},
+        price_vnd=300,
+        purpose="news",
+        synced_at=timezone.now(),
+    )
+    people = citizens_bulk(personas.units["commune"], 7)
+    long_name, no_name, withdrew = people[:3]
+    Citizen.objects.filter(pk=long_name.pk).update(display_name="Bà Nguyễn Thị Hoàng Lan Phương Anh Thảo")
+    Citizen.objects.filter(pk=no_name.pk).update(display_name="")
+    campaign = launch(
+        personas,
+        channels=["zns"],
+        zns_template_id="410001",
+        zns_params={"citizen_name": "{name}", "date": "Thứ Hai 1/12", "place": "UBND {commune}"},
+    )
+    services.campaign_start(campaign=Campaign.objects.get(pk=campaign.pk))  # the outbox, filled now
+    # Between the launch and the send, one resident withdraws the consent the template's purpose needs.
+    Consent.objects.filter(citizen=withdrew).update(withdrawn_at=timezone.now())
+    worker.start()
+    wait(
+        lambda: Campaign.objects.get(pk=campaign.pk).state == CampaignState.COMPLETED,
+        f"the campaign completed (now {statuses(campaign)})",
+        worker.log,
+    )
+    rows = {d.citizen_id: d for d in Delivery.objects.filter(campaign=campaign)}
+    ended = {p.pk: (rows[p.pk].status, rows[p.pk].error_code) for p in (long_name, no_name, withdrew)}
+    assert ended == {
+        long_name.pk: (DeliveryStatus.FAILED, "-1121"),  # their own name is over the template's 30
+        no_name.pk: (DeliveryStatus.FAILED, "-1122"),  # no name to fill in
+        withdrew.pk: (DeliveryStatus.FAILED, "no_consent"),
+    }
+    log = emulator_log(zalo_live)
+    handed = {pk for pk, d in rows.items() if d.status in TERMINAL - {DeliveryStatus.FAILED}}
+    assert {p.pk for p in people[3:]} <= handed  # (with the persona's own citizen of the commune)
+    phones = Citizen.objects.filter(pk__in=handed).values_list("phone", flat=True)
+    assert set(log["per_recipient"]) == {normalize_vn_phone(phone) for phone in phones}
+    assert max(log["per_recipient"].values()) == 1
+    assert_counts_match(campaign)

@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from caunoi.accounts.selectors import viewer_for_user
-from caunoi.campaigns import audience, selectors, services
+from caunoi.campaigns import audience, counts, selectors, services
 from caunoi.campaigns.models import Campaign, CampaignState, Delivery, VariantState
 from caunoi.core.errors import InvalidState, NotFound, PermissionDenied, ValidationFailed
 from caunoi.core.models import AuditEvent
@@ -206,10 +206,13 @@ def test_alerts_reach_everyone_reachable_and_insert_is_set_based_and_idempotent(
     c.state = CampaignState.SENDING
     with CaptureQueriesContext(connection) as queries:
         added = audience.deliveries_insert(c)
-    inserts = [q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")]
+    table = 'INSERT INTO "campaigns_delivery"'
+    inserts = [q for q in queries.captured_queries if q["sql"].lstrip().startswith(table)]
     assert added == 51 and len(inserts) == 1
     assert audience.deliveries_insert(c) == 0
     assert Delivery.objects.filter(campaign=c, channel="sms", status="queued").count() == 51
+    # The counts the progress bar reads were made from the table in the same transaction.
+    assert counts.by_channel_status(c) == {("sms", "queued"): 51}
 
 
 def test_scoping_404_for_another_commune_and_another_province(client, personas):
