@@ -507,6 +507,7 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"redact_url_secrets": {"()": "caunoi.core.logs.RedactUrlSecrets"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("CAUNOI_LOG_LEVEL", "INFO")},
     # The Huey consumer adds its own handler; not propagating avoids every worker line twice.
@@ -515,5 +516,8 @@ LOGGING: dict[str, Any] = {
         "huey": {"level": "INFO", "propagate": False},
         "weasyprint": {"level": "WARNING"},  # a line per rendering step otherwise
         "fontTools": {"level": "WARNING"},
+        # A line per provider call at INFO (a thousand a second while a campaign sends) is noise; and
+        # request lines name the URL, which may carry a gateway's key or password (caunoi.core.logs).
+        "httpx": {"level": "WARNING", "filters": ["redact_url_secrets"]},
     },
 }

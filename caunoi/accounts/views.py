@@ -5,7 +5,7 @@ import base64
 import segno
 from django.contrib import messages
 from django.contrib.auth import authenticate, logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +19,7 @@ from caunoi.accounts.models import RoleAssignment
 from caunoi.core.access import capability_required, public, staff
 from caunoi.core.errors import ApplicationError, NotFound
 from caunoi.core.permissions import Capability, viewer_of
+from caunoi.core.text import search_term
 
 
 def _next_url(request: HttpRequest) -> str:
@@ -34,7 +35,7 @@ def _next_url(request: HttpRequest) -> str:
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect(_next_url(request))
+        return HttpResponseRedirect(_next_url(request))
     form = LoginForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = authenticate(
@@ -42,7 +43,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
         )
         if user is not None:
             services.staff_login(request=request, user=user)
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
         if getattr(request, "axes_locked_out", False):
             return render(request, "accounts/locked_out.html", status=429)
         form.add_error(None, _("The username or password is not right."))
@@ -72,7 +73,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             form.add_error("code", exc.message)
         else:
             messages.success(request, _("Two-factor authentication is on."))
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     qr_svg = segno.make(device.config_url, error="m").svg_inline(scale=5)
     return render(
         request,
@@ -96,14 +97,14 @@ def two_factor_verify(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             form.add_error("code", exc.message)
         else:
-            return redirect(_next_url(request))
+            return HttpResponseRedirect(_next_url(request))
     return render(request, "accounts/2fa_verify.html", {"form": form, "next": request.GET.get("next", "")})
 
 
 @capability_required(Capability.MANAGE_STAFF)
 def staff_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    search = request.GET.get("q", "").strip()
+    search = search_term(request.GET.get("q", ""))
     people = selectors.staff_list(viewer=viewer, search=search)
     return render(request, "accounts/staff_list.html", {"people": people, "search": search})
 

@@ -17,6 +17,7 @@ from caunoi.citizens.models import Citizen
 from caunoi.core.access import capability_required
 from caunoi.core.errors import ApplicationError
 from caunoi.core.permissions import Capability, viewer_of
+from caunoi.core.text import search_term
 from caunoi.geo.models import Unit, UnitLevel
 
 
@@ -38,7 +39,7 @@ def _form_error(
 @capability_required(Capability.VIEW_CITIZENS)
 def citizen_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
-    search = request.GET.get("q", "").strip()
+    search = search_term(request.GET.get("q", ""))
     page = Paginator(selectors.citizen_list(viewer=viewer, search=search), 50).get_page(
         request.GET.get("page")
     )

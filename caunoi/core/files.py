@@ -9,6 +9,7 @@ the file to those in scope as a download with ``nosniff``.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import unicodedata
@@ -20,7 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
-from caunoi.core.errors import ValidationFailed
+from caunoi.core.errors import ApplicationError, ValidationFailed
 
 MIME_TYPES: dict[str, str] = {
     "pdf": "application/pdf",
@@ -33,6 +34,12 @@ MIME_TYPES: dict[str, str] = {
     "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
 }
 _OOXML_PART = {"docx": "word/document.xml", "xlsx": "xl/workbook.xml", "pptx": "ppt/presentation.xml"}
+
+
+class StorageFull(ApplicationError):
+    """The file store has no room: the upload is refused whole, and the caller's transaction rolls back."""
+
+    status = 507
 
 
 @dataclass(frozen=True)
@@ -113,6 +120,14 @@ def store(checked: CheckedFile, *, directory: str) -> str:
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".part")
-        tmp.write_bytes(checked.content)
-        tmp.replace(path)
+        try:
+            tmp.write_bytes(checked.content)
+            tmp.replace(path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)  # a half-written file would only fill the disk further
+            if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+                raise StorageFull(
+                    _("The file store is full, so the file was not kept. Please tell the administrator.")
+                ) from exc
+            raise
     return stored_name

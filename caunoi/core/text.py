@@ -37,3 +37,13 @@ def strip_diacritics(text: str) -> str:
 def fold(text: str) -> str:
     """The search key: diacritics stripped, lower case, single spaces."""
     return " ".join(strip_diacritics(text).lower().split())
+
+
+# A search box longer than this is cut: nothing anyone types is longer, and SQLite refuses a LIKE
+# pattern over 50,000 characters (a pasted page would otherwise end in a 500).
+SEARCH_MAX_CHARS = 200
+
+
+def search_term(raw: str) -> str:
+    """What to search for, from a query-string value: trimmed and at most ``SEARCH_MAX_CHARS`` long."""
+    return raw[:SEARCH_MAX_CHARS].strip()

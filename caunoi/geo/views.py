@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods
 from caunoi.core.access import capability_required
 from caunoi.core.errors import ApplicationError
 from caunoi.core.permissions import Capability, viewer_of
+from caunoi.core.text import search_term
 from caunoi.geo import selectors, services
 from caunoi.geo.forms import VillageForm
 from caunoi.geo.models import Unit, UnitLevel
@@ -43,7 +44,7 @@ def unit_detail(request: HttpRequest, unit_id: int) -> HttpResponse:
             else:
                 messages.success(request, _("%(name)s was added.") % {"name": village.name})
                 return redirect("geo:detail", unit_id=unit.pk)
-    search = request.GET.get("q", "")
+    search = search_term(request.GET.get("q", ""))
     children = selectors.unit_children(parent=unit, search=search)
     page = Paginator(children, 100).get_page(request.GET.get("page"))
     template = "geo/_children.html" if request.htmx else "geo/detail.html"  # type: ignore[attr-defined]
