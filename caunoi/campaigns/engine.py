@@ -54,7 +54,6 @@ from caunoi.campaigns.models import (
 from caunoi.channels.base import ChannelKind, ErrorClass, OutboundMessage, SendError, SendResult
 from caunoi.channels.models import ChannelIdentity, SentMessage, SentStatus, ZaloAccount, ZaloAccountStatus
 from caunoi.channels.outbound import ChannelSession, recipient_for
-from caunoi.channels.zalo.client import NO_ANSWER
 from caunoi.core.errors import ApplicationError
 from caunoi.core.ratelimit import RateLimitPolicy, define_policy, rate_limit_take
 
@@ -269,11 +268,6 @@ def _next_channel(campaign: Campaign, current: str) -> str:
     return ""
 
 
-# Transient errors after which the provider may hold the message all the same: the connection dropped or
-# timed out once the request was sent (``NO_ANSWER``), or an HTTP 200 whose body is not Zalo's envelope.
-_MAYBE_TAKEN = frozenset({NO_ANSWER, "bad-envelope"})
-
-
 def _classify(campaign: Campaign, outcome: Outcome, now: dt.datetime) -> None:
     """Decide what a provider's answer means for this row (the status it ends the chunk in)."""
     result = outcome.result
@@ -299,8 +293,8 @@ def _classify(campaign: Campaign, outcome: Outcome, now: dt.datetime) -> None:
         outcome.status, outcome.next_attempt_at = DeliveryStatus.QUEUED, now + wait
     elif error.error_class == ErrorClass.RESCHEDULE:
         outcome.status, outcome.next_attempt_at = DeliveryStatus.QUEUED, now + dt.timedelta(hours=1)
-    elif error.code in _MAYBE_TAKEN and campaign.policy == DeliveryPolicy.AT_MOST_ONCE:
-        outcome.status = DeliveryStatus.UNKNOWN  # Zalo may hold it: a resend could reach them twice
+    elif error.maybe_sent and campaign.policy == DeliveryPolicy.AT_MOST_ONCE:
+        outcome.status = DeliveryStatus.UNKNOWN  # the provider may hold it: a resend could reach them twice
     elif attempts >= conf.max_attempts():
         outcome.status = DeliveryStatus.FAILED
     else:

@@ -42,6 +42,10 @@ class SendError:
     code: str  # the provider's own code, e.g. "-230" from Zalo, "550" from SMTP
     message: str
     retry_after: float | None = None  # seconds, when the provider said
+    # The request left us and no readable answer came back (a read timeout, a dropped connection, a
+    # success that is not the provider's format): the provider may have taken the message, so a resend
+    # may reach the person twice. At-most-once campaigns record such a send as unknown instead.
+    maybe_sent: bool = False
 
     @property
     def retryable(self) -> bool:

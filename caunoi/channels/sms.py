@@ -269,10 +269,14 @@ class SmsChannel:
                 )
             else:
                 response = self._client.post(self.config.url, json=body)
-        except httpx.TimeoutException as exc:
-            return _failed(ErrorClass.TRANSIENT, "timeout", f"the SMS gateway did not answer in time ({exc})")
-        except httpx.TransportError as exc:
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return _failed(ErrorClass.TRANSIENT, "network", f"the SMS gateway cannot be reached ({exc})")
+        except httpx.TimeoutException as exc:  # sent, but no answer in time: the gateway may have it
+            reason = f"the SMS gateway did not answer in time ({exc})"
+            return _failed(ErrorClass.TRANSIENT, "timeout", reason, maybe_sent=True)
+        except httpx.TransportError as exc:
+            reason = f"the SMS gateway's answer was lost ({exc})"
+            return _failed(ErrorClass.TRANSIENT, "no_answer", reason, maybe_sent=True)
         status = response.status_code
         if response.is_success:
             try:
@@ -298,8 +302,15 @@ class SmsChannel:
         return _failed(ErrorClass.TRANSIENT, str(status), detail)
 
 
-def _failed(error_class: ErrorClass, code: str, message: str, retry_after: float | None = None) -> SendResult:
-    return SendResult(error=SendError(error_class, code, message, retry_after), segments=0)
+def _failed(
+    error_class: ErrorClass,
+    code: str,
+    message: str,
+    retry_after: float | None = None,
+    *,
+    maybe_sent: bool = False,
+) -> SendResult:
+    return SendResult(error=SendError(error_class, code, message, retry_after, maybe_sent), segments=0)
 
 
 class DeliveryReportRejected(PermissionDenied):

@@ -238,7 +238,7 @@ def test_gateway_errors_are_classed_for_the_delivery_engine(
     assert "nope" in result.error.message
 
 
-def test_a_slow_gateway_times_out_as_transient(channel, gateway):
+def test_a_slow_gateway_times_out_as_transient_and_may_have_sent(channel, gateway):
     gateway.delay = 2.0
     started = time.monotonic()
 
@@ -246,6 +246,7 @@ def test_a_slow_gateway_times_out_as_transient(channel, gateway):
 
     assert time.monotonic() - started < 1.5
     assert (result.error.error_class, result.error.code) == (ErrorClass.TRANSIENT, "timeout")
+    assert result.error.maybe_sent  # the gateway got the request: a resend may text the person twice
 
 
 def test_an_unreachable_gateway_is_transient():
@@ -258,6 +259,7 @@ def test_an_unreachable_gateway_is_transient():
 
     assert error is not None
     assert (error.error_class, error.code) == (ErrorClass.TRANSIENT, "network")
+    assert not error.maybe_sent  # never connected: safe to send again
 
 
 def test_eligibility_needs_a_valid_phone_and_a_configured_gateway(channel, now):

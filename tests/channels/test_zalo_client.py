@@ -146,6 +146,7 @@ def test_5xx_timeouts_and_answers_outside_the_envelope_are_transient(clock):
     assert bad_gateway.error is not None and bad_gateway.error.code == "http-502"
     assert timed_out.error is not None and timed_out.error.code == NO_ANSWER  # Zalo may have taken it
     assert not_envelope.error is not None and not_envelope.error.code == "bad-envelope"
+    assert timed_out.error.maybe_sent and not_envelope.error.maybe_sent
     for error in (bad_gateway.error, timed_out.error, not_envelope.error):
         assert error.error_class is ErrorClass.TRANSIENT
 

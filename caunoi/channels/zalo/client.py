@@ -143,7 +143,8 @@ class ZaloHttp:
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, NOT_SENT, f"{type(exc).__name__}: {exc}"))
         except httpx.HTTPError as exc:
-            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, NO_ANSWER, f"{type(exc).__name__}: {exc}"))
+            reason = f"{type(exc).__name__}: {exc}"
+            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, NO_ANSWER, reason, maybe_sent=True))
         remain = as_int(response.headers.get("X-RateLimit-Remain"))
         if remain is not None:
             self.rate_limit_remain = remain
@@ -167,7 +168,9 @@ class ZaloHttp:
         body = as_dict(body)
         code = as_int(body.get("error"))
         if code is None:
-            return ApiAnswer(error=SendError(ErrorClass.TRANSIENT, "bad-envelope", "not Zalo's envelope"))
+            return ApiAnswer(
+                error=SendError(ErrorClass.TRANSIENT, "bad-envelope", "not Zalo's envelope", maybe_sent=True)
+            )
         if code != 0:
             # Zalo's window restarts every minute: wait for the next one, not a whole minute.
             retry_after = (
