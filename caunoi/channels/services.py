@@ -194,7 +194,9 @@ def _webhook_store(
         return None  # a retry of an event we already hold: acknowledge, do nothing twice
     from caunoi.channels.tasks import webhook_event_process_task
 
-    enqueue_on_commit(webhook_event_process_task, stored.pk)  # at once when the row is already committed
+    # At once when the row is already committed; the stored event is itself the record that
+    # webhook_events_requeue sweeps, so no PendingTask row is needed on this hot path.
+    enqueue_on_commit(webhook_event_process_task, stored.pk, recovered_by_sweep=True)
     return stored
 
 
@@ -464,7 +466,7 @@ def zalo_account_connect(
         from caunoi.channels.tasks import webhook_event_process_task
 
         for event_id in held:
-            enqueue_on_commit(webhook_event_process_task, event_id)
+            enqueue_on_commit(webhook_event_process_task, event_id, recovered_by_sweep=True)
     return account
 
 

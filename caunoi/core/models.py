@@ -68,6 +68,23 @@ class WorkerHeartbeat(models.Model):
         return f"{self.name} @ {self.beat_at:%Y-%m-%d %H:%M:%S}"
 
 
+class PendingTask(models.Model):
+    """Việc chờ giao: background work recorded in the same transaction as the change that needs it.
+
+    The row commits with the change and is deleted once the queue holds the task. When the queue
+    (Redis) is down at that moment the row stays, and ``pending_tasks_hand_over`` gives it to the queue
+    when it is back: what a user was told is done is never lost between the database and the queue.
+    """
+
+    task = models.CharField(max_length=200)  # "module.function" of the Huey task
+    args = models.JSONField(default=list)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    def __str__(self) -> str:
+        return f"{self.task} {self.args} @ {self.created_at:%Y-%m-%d %H:%M:%S}"
+
+
 class RateLimitBucket(models.Model):
     """One token bucket of a named rate limit (see caunoi.core.ratelimit), e.g. contact posts per client.
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from huey import crontab
 from huey.contrib.djhuey import HUEY, db_periodic_task
 
+from caunoi.core.queue import pending_tasks_hand_over
 from caunoi.core.services import worker_heartbeat_record
 
 
@@ -18,6 +19,12 @@ def _heartbeat_on_startup() -> None:
 @db_periodic_task(crontab(minute="*"))
 def worker_heartbeat() -> None:
     worker_heartbeat_record()
+
+
+@db_periodic_task(crontab(minute="*"))
+def pending_tasks() -> None:
+    """Queue the work whose hand-over failed when its change was committed (caunoi.core.queue)."""
+    pending_tasks_hand_over()
 
 
 # 19:40 UTC is 02:40 in Vietnam.
