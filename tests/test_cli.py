@@ -252,3 +252,32 @@ def test_production_settings_pass_the_deployment_check(tmp_path):
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "System check identified no issues" in result.stdout
+
+
+def test_serve_collects_static_files_only_when_they_changed(settings, tmp_path, monkeypatch):
+    """A web server restarted after a crash must not spend half a minute compressing unchanged files."""
+    import django.core.management
+
+    from caunoi.cli import _collect_static_if_changed
+
+    source = tmp_path / "extra-static"
+    source.mkdir()
+    (source / "extra.css").write_text("body { color: #222; }")
+    settings.STATICFILES_DIRS = [*settings.STATICFILES_DIRS, source]
+    root = tmp_path / "static"
+    root.mkdir()
+    runs: list[str] = []
+
+    def collectstatic(name: str, **options: object) -> None:
+        runs.append(name)
+        (root / "staticfiles.json").write_text("{}")
+
+    monkeypatch.setattr(django.core.management, "call_command", collectstatic)
+
+    _collect_static_if_changed(root)
+    _collect_static_if_changed(root)
+    assert runs == ["collectstatic"]  # the second start reuses what the first collected
+
+    (source / "extra.css").write_text("body { color: #111; }")  # an upgrade changed a file
+    _collect_static_if_changed(root)
+    assert runs == ["collectstatic", "collectstatic"]
