@@ -69,6 +69,11 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             return value
 
     writer = csv.writer(Echo())
+
+    def text(value: str) -> str:
+        # A cell starting with = + - @ is a formula to Excel (CSV injection): quote it as text.
+        return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
     header = ["time", "actor", "unit", "action", "object_type", "object_id", "summary", "request_id"]
 
     def rows() -> Iterator[str]:
@@ -77,11 +82,11 @@ def audit_export(request: HttpRequest) -> StreamingHttpResponse:
             yield writer.writerow(
                 [
                     timezone.localtime(e.occurred_at).isoformat(),
-                    e.actor_label,
-                    e.unit_label,
+                    text(e.actor_label),
+                    text(e.unit_label),
                     e.action,
                     e.object_type,
-                    e.object_id,
+                    text(e.object_id),
                     json.dumps(e.summary, ensure_ascii=False),
                     e.request_id,
                 ]

@@ -45,6 +45,11 @@ def workbook_bytes(sheets: Sequence[Sheet]) -> bytes:
         widths = [len(str(h)) for h in sheet.headers]
         for row in sheet.rows:
             ws.append([_cell(v) for v in row])
+            for cell in ws[ws.max_row]:
+                # openpyxl stores any text starting with "=" as a formula, and a resident's message
+                # "=HYPERLINK(...)" would then run in the officer's Excel: text stays text.
+                if cell.data_type == "f":
+                    cell.data_type = "s"
             for i, value in enumerate(row[: len(widths)]):
                 widths[i] = max(widths[i], min(len(str(value)) if value is not None else 0, 60))
         ws.freeze_panes = "A2"

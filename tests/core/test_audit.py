@@ -327,3 +327,13 @@ def test_the_csv_export_of_an_empty_selection_is_just_the_header(client, persona
     login_as(client, personas.auditor)
 
     assert csv_rows(client.get("/audit/export.csv", {"action": "nothing."})) == [CSV_HEADER]
+
+
+@pytest.mark.django_db
+def test_the_csv_export_quotes_what_excel_would_run_as_a_formula(client, personas):
+    audit_record(actor=None, action="test.formula", actor_label='=HYPERLINK("http://evil.example")')
+    login_as(client, personas.province_admin)
+
+    rows = csv_rows(client.get("/audit/export.csv", {"action": "test.formula"}))
+
+    assert rows[1][1] == '\'=HYPERLINK("http://evil.example")'

