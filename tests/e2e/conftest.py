@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.utils import translation
-from playwright.sync_api import Page, expect
+from playwright.sync_api import ConsoleMessage, Page, expect
 
 from caunoi.accounts.models import RoleAssignment, User
 from caunoi.citizens.models import ConsentPurpose, ConsentSource
@@ -77,10 +77,12 @@ def page(page: Page) -> Iterator[Page]:
     """Every browser test also checks that nothing on its pages broke the Content-Security-Policy."""
     page.set_default_timeout(10_000)
     violations: list[str] = []
-    page.on(
-        "console",
-        lambda message: violations.append(message.text) if "Content Security Policy" in message.text else None,
-    )
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(message.text)
+
+    page.on("console", on_console)
     yield page
     assert not violations, violations
 
