@@ -8,6 +8,7 @@ class InboxConfig(AppConfig):
     verbose_name = _("Inbox and petitions")
 
     def ready(self) -> None:
-        from caunoi.inbox import navigation, tasks  # noqa: F401 - tasks registers the periodic ones
+        from caunoi.inbox import navigation, privacy, tasks  # noqa: F401 - tasks registers the periodic ones
 
         navigation.register()
+        privacy.register()

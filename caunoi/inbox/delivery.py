@@ -3,7 +3,8 @@
 Never called inside a database transaction (a provider call must not hold locks). Zalo's consultation
 window decides whether Zalo can be used: free for 48 h after the citizen's last message, paid until 7
 days, closed after that — then the officer is told so and offered SMS or email, when the citizen gave a
-phone or email and agreed to be contacted about their case.
+phone or email and agreed to be contacted about their case. When Zalo cannot be reached (its token
+cannot be refreshed), Zalo is shown as unavailable for now and the other channels are still offered.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from caunoi.channels.base import ChannelKind, OutboundMessage
-from caunoi.channels.models import ChannelIdentity, SentMessage
+from caunoi.channels.base import ChannelKind, Eligibility, OutboundMessage
+from caunoi.channels.models import ChannelIdentity, SentMessage, ZaloAccountStatus
 from caunoi.channels.outbound import ChannelSession, channel_statuses, recipient_for, sent_message_record
 from caunoi.citizens.models import Citizen, ConsentPurpose
+from caunoi.core.errors import InvalidState
 
 # Channels an officer's text can go through (ZNS needs an approved template, so it is not offered).
 REPLY_CHANNELS = (ChannelKind.ZALO, ChannelKind.SMS, ChannelKind.EMAIL)
@@ -44,6 +46,17 @@ def _zalo_identity(citizen: Citizen) -> ChannelIdentity | None:
     return zalo_identity_for(citizen)
 
 
+def _zalo_down_reason(identity: ChannelIdentity) -> str:
+    """Why Zalo cannot be used right now: the OA must be connected again, or Zalo does not answer."""
+    assert identity.account is not None
+    identity.account.refresh_from_db(fields=["status"])
+    if identity.account.status != ZaloAccountStatus.CONNECTED:
+        return _(
+            "The Zalo Official Account must be connected again by an administrator. Use another channel."
+        )
+    return _("Zalo cannot be reached right now. Try again in a few minutes, or use another channel.")
+
+
 def channel_options(citizen: Citizen) -> list[ChannelOption]:
     """Each reply channel with whether it reaches this citizen now, and why not in words for the officer."""
     configured = {s.kind: s.configured for s in channel_statuses()}
@@ -58,9 +71,19 @@ def channel_options(citizen: Citizen) -> list[ChannelOption]:
     if identity is None:
         options.append(ChannelOption(ChannelKind.ZALO, False, _("The citizen has not written on Zalo.")))
     else:
-        with ChannelSession(ChannelKind.ZALO, account=identity.account) as session:
-            verdict = session.eligibility(recipient_for(citizen, identity), now=now)
-        if verdict.eligible:
+        verdict: Eligibility | None
+        try:
+            with ChannelSession(ChannelKind.ZALO, account=identity.account) as session:
+                verdict = session.eligibility(recipient_for(citizen, identity), now=now)
+        except InvalidState:
+            # Opening the session may refresh the OA's token over the network. Zalo being down (or the
+            # OA needing to be connected again) makes Zalo unavailable for now, never the page an error.
+            verdict = None
+        if verdict is None:
+            options.append(
+                ChannelOption(ChannelKind.ZALO, False, _zalo_down_reason(identity), identity=identity)
+            )
+        elif verdict.eligible:
             reason = (
                 _("Free reply window (48 hours after their last message).")
                 if not verdict.cost_vnd

@@ -363,8 +363,14 @@ class Petition(models.Model):
         related_name="petitions",
         on_delete=models.PROTECT,
     )
+    # Empty once the citizen's data is erased: the case stays, for the counts, but no longer names anyone.
     citizen = models.ForeignKey(
-        "citizens.Citizen", verbose_name=_("citizen"), related_name="petitions", on_delete=models.PROTECT
+        "citizens.Citizen",
+        verbose_name=_("citizen"),
+        null=True,
+        blank=True,
+        related_name="petitions",
+        on_delete=models.PROTECT,
     )
     conversation = models.ForeignKey(
         Conversation, null=True, blank=True, related_name="petitions", on_delete=models.SET_NULL

@@ -62,8 +62,11 @@ class ConversationFilters:
 
 def conversation_list(*, viewer: Viewer, filters: ConversationFilters) -> QuerySet[Conversation]:
     """SOS first, then the newest; the page reads only conversation rows (never the messages) except
-    when searching, where one EXISTS per row looks into the folded messages."""
-    qs = Conversation.objects.filter(_in_scope(viewer, Capability.VIEW_INBOX))
+    when searching, where one EXISTS per row looks into the folded messages. An erased citizen's
+    conversation, kept empty for the counts per commune, is left out."""
+    qs = Conversation.objects.filter(
+        _in_scope(viewer, Capability.VIEW_INBOX), citizen__erased_at__isnull=True
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.mine and viewer.user is not None:
@@ -91,7 +94,9 @@ def access_conversation(
     viewer: Viewer, conversation_id: int, *, capability: Capability = Capability.VIEW_INBOX
 ) -> Conversation:
     conversation = (
-        Conversation.objects.filter(viewer.unit_q(capability, "unit"), pk=conversation_id)
+        Conversation.objects.filter(
+            viewer.unit_q(capability, "unit"), pk=conversation_id, citizen__erased_at__isnull=True
+        )
         .select_related("citizen", "citizen__home_unit", "unit", "assignee")
         .first()
     )

@@ -313,7 +313,8 @@ def message_file_fetch(*, file: MessageAttachment, final: bool = False) -> Messa
         except MediaFetchError as exc:
             file.error = f"{_fetch_reason(exc.reason)} ({exc})"[:300]
             if not exc.permanent and not final:
-                file.save(update_fields=["attempts", "error"])
+                # An update, not a save: the row is gone if the citizen's data was erased meanwhile.
+                MessageAttachment.objects.filter(pk=file.pk).update(attempts=file.attempts, error=file.error)
                 raise FetchLater(file.error) from exc
             file.status = FileStatus.FAILED
     if content:
@@ -332,6 +333,12 @@ def message_file_fetch(*, file: MessageAttachment, final: bool = False) -> Messa
     file.fetched_at = timezone.now()
     conversation = file.entry.conversation
     with transaction.atomic():
+        if not MessageAttachment.objects.select_for_update().filter(pk=file.pk).exists():
+            # The citizen's data was erased while the file was being fetched: keep nothing of it.
+            from caunoi.inbox.privacy import remove_unreferenced_files
+
+            transaction.on_commit(lambda: remove_unreferenced_files([file.stored_name]))
+            return file
         file.save()
         audit_record(
             actor=None,
@@ -1391,7 +1398,7 @@ def petition_notify(*, event: PetitionEvent) -> PetitionEvent:
     ]
     outcomes = []
     for citizen in recipients:
-        if citizen.erased_at is not None:
+        if citizen is None or citizen.erased_at is not None:  # erased: the case no longer names anyone
             continue
         with translation.override("vi"):
             outcomes.append(

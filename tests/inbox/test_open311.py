@@ -283,6 +283,7 @@ def test_an_app_files_a_request_that_becomes_an_anonymous_petition(personas, cat
     assert case.kind == "petition"  # the service's usual kind
     assert case.category == categories["environment"]
     assert case.commune == personas.units["commune"] and case.unit == personas.units["commune"]
+    assert case.citizen is not None
     assert (case.citizen.display_name, case.citizen.phone, case.citizen.email) == ("", "", "")
     assert not case.citizen.consents.exists()
     assert answer["token"] == token_for(case)

@@ -239,6 +239,7 @@ def test_officer_enters_a_case_for_a_citizen_by_phone(personas):
     )
     assert response.status_code == 302
     petition = Petition.objects.get(text="Đề nghị sửa cầu treo thôn Châng")
+    assert petition.citizen is not None
     assert petition.source == "phone" and petition.citizen.phone.endswith("987654321")
     assert set(petition.citizen.consents.values_list("purpose", flat=True)) == {"feedback", "contact"}
 

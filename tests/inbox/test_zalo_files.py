@@ -223,3 +223,23 @@ def test_a_file_name_with_markup_is_shown_as_text(personas, media_root):
     html = page.content.decode()
     assert "<img src=x" not in html and "<b>đơn" not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&lt;b&gt;đơn.doc" in html
+
+
+def test_a_file_fetched_while_its_citizen_is_erased_is_not_kept(zalo_live, personas, media_root):
+    from caunoi.citizens.services import citizen_erase
+
+    identity = zalo_live.followers_write_in(1)[0]
+    entry = _send(zalo_live, identity, "image")
+    file = MessageAttachment.objects.select_related(
+        "entry", "entry__inbound", "entry__conversation__unit"
+    ).get(entry=entry)  # the task has loaded the row and the link, and is about to download
+    citizen_erase(citizen=identity.citizen, actor=None, reason="Người dân yêu cầu xoá")
+
+    done = message_file_fetch(file=file)
+
+    assert done.status == FileStatus.STORED and done.stored_name  # downloaded and checked…
+    assert not files.storage_path(done.stored_name).exists()  # …but not kept
+    assert not MessageAttachment.objects.filter(pk=file.pk).exists()
+    assert not AuditEvent.objects.filter(
+        action="conversation.file", object_id=str(entry.conversation_id)
+    ).exists()
