@@ -8,11 +8,14 @@ citizen (lives in Hà Giang 1); anonymous (no login).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -128,6 +131,18 @@ def personas(units: dict[str, Unit]) -> Personas:
         citizen=citizen,
         units=units,
     )
+
+
+@pytest.fixture
+def wsgi_requests_keep_the_test_connection(db: Any) -> Iterator[None]:
+    """As Django's test client does: a request must not close the test's database connection."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def login_as(client: Client, user: User) -> Client:

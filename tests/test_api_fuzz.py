@@ -11,51 +11,20 @@ runs many more through ``CAUNOI_FUZZ_EXAMPLES``.
 from __future__ import annotations
 
 import json
-import os
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 import schemathesis
 from django.conf import settings as django_settings
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
 from django.middleware.csrf import _get_new_csrf_string
 from django.test import Client
-from hypothesis import HealthCheck, given, settings
-from schemathesis.core.result import Ok
 
 from caunoi.api import api
-from caunoi.wsgi import application
 from tests.conftest import Personas, login_as
+from tests.fuzzing import operations, run_cases
 
-EXAMPLES = int(os.environ.get("CAUNOI_FUZZ_EXAMPLES", "12"))
-
-
-@pytest.fixture
-def wsgi_requests_keep_the_test_connection(db: Any) -> Iterator[None]:
-    """As Django's test client does: a request must not close the test's database connection."""
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
-
-
-def _operations() -> dict[str, schemathesis.APIOperation]:
-    schema = schemathesis.openapi.from_dict(api.get_openapi_schema())
-    schema.app = application  # calls go through the WSGI application in this process
-    operations = {}
-    for result in schema.get_all_operations():
-        assert isinstance(result, Ok), result  # the document itself is wrong
-        operations[result.ok().label] = result.ok()
-    return operations
-
-
-OPERATIONS = _operations()
+OPERATIONS = operations(api.get_openapi_schema())
 
 
 @dataclass(frozen=True)
@@ -90,15 +59,7 @@ def errors_are_problem_json(
 @pytest.mark.usefixtures("wsgi_requests_keep_the_test_connection")
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_every_api_operation_survives_generated_input(label: str, staff_session: Session) -> None:
-    @given(case=OPERATIONS[label].as_strategy())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    )
-    def call(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case) -> None:
         response = case.call(headers=staff_session.headers, cookies=staff_session.cookies)
         # Left out: ignored_auth strips the Authorization header, but this session travels as cookies
         # (calls without credentials are checked for every URL in tests/test_url_rules.py); and
@@ -110,4 +71,4 @@ def test_every_api_operation_survives_generated_input(label: str, staff_session:
             excluded_checks=[schemathesis.checks.ignored_auth, schemathesis.checks.positive_data_acceptance],
         )
 
-    call()
+    run_cases(OPERATIONS[label], check)

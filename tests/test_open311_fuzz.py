@@ -10,24 +10,16 @@ its code. Filing requests uses a real API key, so generated bodies reach the pet
 from __future__ import annotations
 
 import json
-import os
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
-from django.core.signals import request_finished, request_started
-from django.db import close_old_connections
-from hypothesis import HealthCheck, given, settings
-from schemathesis.core.result import Ok
 
 from caunoi.accounts.services import api_token_create
 from caunoi.core.permissions import Role
-from caunoi.wsgi import application
 from tests.conftest import Personas
-
-EXAMPLES = int(os.environ.get("CAUNOI_FUZZ_EXAMPLES", "12"))
+from tests.fuzzing import operations, run_cases
 
 FMT = {"name": "fmt", "in": "path", "required": True, "schema": {"type": "string", "enum": ["json", "xml"]}}
 JURISDICTION = {"name": "jurisdiction_id", "in": "query", "schema": {"type": "string"}}
@@ -113,28 +105,7 @@ GEOREPORT: dict[str, Any] = {
 }
 
 
-def _operations() -> dict[str, schemathesis.APIOperation]:
-    schema = schemathesis.openapi.from_dict(GEOREPORT)
-    schema.app = application
-    operations = {}
-    for result in schema.get_all_operations():
-        assert isinstance(result, Ok), result  # the document itself is wrong
-        operations[result.ok().label] = result.ok()
-    return operations
-
-
-OPERATIONS = _operations()
-
-
-@pytest.fixture
-def wsgi_requests_keep_the_test_connection(db: Any) -> Iterator[None]:
-    request_started.disconnect(close_old_connections)
-    request_finished.disconnect(close_old_connections)
-    try:
-        yield
-    finally:
-        request_started.connect(close_old_connections)
-        request_finished.connect(close_old_connections)
+OPERATIONS = operations(GEOREPORT)
 
 
 @pytest.fixture
@@ -165,15 +136,7 @@ def open311_errors_and_xml(
 @pytest.mark.usefixtures("wsgi_requests_keep_the_test_connection")
 @pytest.mark.parametrize("label", sorted(OPERATIONS))
 def test_every_open311_endpoint_survives_generated_input(label: str, api_key: str) -> None:
-    @given(case=OPERATIONS[label].as_strategy())
-    @settings(
-        max_examples=EXAMPLES,
-        deadline=None,
-        derandomize=True,
-        database=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
-    )
-    def call(case: schemathesis.Case) -> None:
+    def check(case: schemathesis.Case) -> None:
         if case.method == "POST" and isinstance(case.body, dict):
             case.body["api_key"] = api_key  # a real key, so generated filings reach the petition service
         response = case.call()
@@ -185,4 +148,4 @@ def test_every_open311_endpoint_survives_generated_input(label: str, api_key: st
             excluded_checks=[schemathesis.checks.positive_data_acceptance],
         )
 
-    call()
+    run_cases(OPERATIONS[label], check)
