@@ -90,6 +90,10 @@ class ApiProblemMiddleware:
         return response
 
 
+# "\u0000" in JSON, but not "\\u0000" (an escaped backslash followed by the text "u0000").
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+
+
 def holds_nul(request: HttpRequest) -> bool:
     """Whether the query string, a plain form post or a JSON body holds a NUL character."""
 
@@ -101,7 +105,7 @@ def holds_nul(request: HttpRequest) -> bool:
     if request.content_type == "application/x-www-form-urlencoded":
         return in_fields(request.POST)
     if request.content_type == "application/json":
-        return b"\\u0000" in request.body or b"\x00" in request.body
+        return b"\x00" in request.body or _JSON_NUL.search(request.body) is not None
     return False
 
 

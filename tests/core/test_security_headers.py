@@ -52,3 +52,13 @@ def test_text_holding_a_nul_character_is_refused_with_a_clear_error(client, path
     else:
         assert response.status_code == 400
         assert "U+0000" in response.content.decode()
+
+
+def test_the_text_backslash_u0000_in_json_is_not_mistaken_for_a_nul(client):
+    # '\\u0000' in JSON is a backslash followed by "u0000": ordinary text, so the request goes on
+    # (here to the authentication check) instead of being refused as holding a NUL.
+    response = client.post(
+        "/api/v1/opinion/analyze", data='{"texts": ["C:\\\\u0000"]}', content_type="application/json"
+    )
+
+    assert response.status_code == 401
