@@ -393,13 +393,20 @@ class Similar:
 
 
 def practices_similar(
-    *, viewer: Viewer | None, text: str, exclude: Sequence[int] = (), limit: int = 5
+    *,
+    viewer: Viewer | None,
+    text: str,
+    exclude: Sequence[int] = (),
+    limit: int = 5,
+    min_score: float | None = None,
 ) -> list[Similar]:
     """ "Communes with this problem used these models": recognised practices whose problem and method
     read like ``text`` (TF-IDF on character n-grams of folded text, so typing without diacritics works)."""
-    from caunoi.practices.similarity import rank
+    from caunoi.practices.similarity import MIN_SCORE, rank
 
-    ranked = rank(text, limit=limit * 4 + len(exclude))
+    ranked = rank(
+        text, limit=limit * 4 + len(exclude), min_score=MIN_SCORE if min_score is None else min_score
+    )
     if not ranked:
         return []
     ids = [pk for pk, _score in ranked if pk not in set(exclude)]
@@ -417,9 +424,12 @@ def practices_for_topic(
     """For other apps: the recognised models that addressed an opinion topic or a petition category.
 
     Pass the topic's description as ``text`` and/or its keywords; with a ``viewer`` the answer is
-    limited to what that viewer may read (their province's recognised models).
+    limited to what that viewer may read (their province's recognised models). Nobody asked, so only
+    close matches are offered (``SUGGEST_MIN_SCORE``).
     """
+    from caunoi.practices.similarity import SUGGEST_MIN_SCORE
+
     query = " ".join([text, *keywords]).strip()
     if not query:
         return []
-    return practices_similar(viewer=viewer, text=query, limit=limit)
+    return practices_similar(viewer=viewer, text=query, limit=limit, min_score=SUGGEST_MIN_SCORE)

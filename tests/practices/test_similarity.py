@@ -128,3 +128,39 @@ def test_the_template_tag_links_a_topic_to_models_for_the_signed_in_viewer(rf, p
 
     assert WASTE["title"] in render(personas.sibling_officer)
     assert render(personas.other_province_officer).strip() == ""
+
+
+def test_opinion_and_petition_pages_link_to_models_that_addressed_the_problem(client, personas):
+    from caunoi.inbox.models import Category, PetitionSource
+    from caunoi.inbox.services import petition_create
+    from caunoi.opinion.models import EmergingTopic
+    from tests.inbox.helpers import citizen_in
+
+    waste, _ = recognised_practice(personas, **WASTE)
+    commune = personas.units["commune"]
+    emerging = EmergingTopic.objects.create(keywords=["rac thai", "nhua", "suoi"], size=9)
+    emerging.units.set([commune])
+    category = Category.objects.create(code="moi-truong-test", name="Môi trường, rác thải")
+    petition = petition_create(
+        citizen=citizen_in(commune),
+        text="Rác thải nhựa đổ xuống suối đầu thôn, nước bốc mùi.",
+        title="Rác thải nhựa đổ xuống suối",
+        commune=commune,
+        category=category,
+        source=PetitionSource.PHONE,
+        actor=personas.province_admin,
+    )
+    login_as(client, personas.commune_officer)
+    link = f'href="/practices/{waste.pk}/"'
+
+    for url in [
+        "/opinion/emerging/",
+        f"/opinion/respond/emerging/{emerging.pk}/",
+        f"/inbox/petitions/{petition.pk}/",
+    ]:
+        html = client.get(url).content.decode()
+        assert "gặp vấn đề này đã áp dụng" in html and link in html, url
+
+    unrelated = EmergingTopic.objects.create(keywords=["gia xang", "tang"], size=9)
+    unrelated.units.set([commune])
+    assert link not in client.get(f"/opinion/respond/emerging/{unrelated.pk}/").content.decode()
