@@ -15,6 +15,10 @@ set of idempotency keys is compared, not only the count), every repeat was ackno
 
 Targets (issue #3): ingest ≥ 0.7 of the baseline's requests/s, p99 < 100 ms, in == stored.
 
+The queue is the one production pairs with each database: an SqliteHuey file beside SQLite, Redis
+(BENCH_INGEST_REDIS, default redis://127.0.0.1:6379/0, under a queue name of the run's own whose keys
+are deleted afterwards) beside PostgreSQL.
+
 Settings: BENCH_INGEST_REQUESTS per round (default 3000), BENCH_INGEST_ROUNDS (3),
 BENCH_INGEST_THREADS (8), BENCH_INGEST_ROUND_SECONDS (8, a round stops sending after that),
 BENCH_INGEST_DATABASES (default "sqlite,postgresql"), BENCH_INGEST_POSTGRES
@@ -65,6 +69,7 @@ DATABASES = os.environ.get("BENCH_INGEST_DATABASES", "sqlite,postgresql").split(
 POSTGRES_URL = os.environ.get(
     "BENCH_INGEST_POSTGRES", "postgres://postgres@127.0.0.1:5432/caunoi_bench_ingest"
 )
+REDIS_URL = os.environ.get("BENCH_INGEST_REDIS", "redis://127.0.0.1:6379/0")
 WARMUP = 300
 DUPLICATE_SHARE = 0.05
 BUDGET_SECONDS = 60.0  # per database, setup included
@@ -167,8 +172,11 @@ def free_port() -> int:
 
 
 def server_env(database_url: str, tmp: Path) -> dict[str, str]:
+    """The product's environment for one database, with the queue production pairs it with: a
+    throwaway SqliteHuey file beside SQLite, and Redis beside PostgreSQL (docs/operations.md) under a
+    queue name of this run's own, whose keys ``redis_queue`` deletes afterwards."""
     env = {key: value for key, value in os.environ.items() if not key.startswith(("CAUNOI_", "DJANGO_"))}
-    env.pop("REDIS_URL", None)  # the queue is a throwaway SqliteHuey file, never a real queue
+    env.pop("REDIS_URL", None)
     env.update(
         {
             "SECRET_KEY": "bench-only-secret-key-" + secrets.token_hex(16),
@@ -180,7 +188,7 @@ def server_env(database_url: str, tmp: Path) -> dict[str, str]:
             "CAUNOI_SSL_REDIRECT": "0",
             "CAUNOI_VAR_DIR": str(tmp),
             "CAUNOI_HUEY_FILE": str(tmp / "huey.sqlite3"),
-            "CAUNOI_HUEY_NAME": "bench-ingest",
+            "CAUNOI_HUEY_NAME": f"bench-ingest-{secrets.token_hex(4)}",
             "CAUNOI_ZALO_APP_ID": EMULATOR.app_id,
             "CAUNOI_ZALO_APP_SECRET": EMULATOR.app_secret,
             "CAUNOI_ZALO_OA_SECRET_KEY": EMULATOR.oa_secret_key,
@@ -188,7 +196,24 @@ def server_env(database_url: str, tmp: Path) -> dict[str, str]:
             "PYTHONPATH": str(ROOT),
         }
     )
+    if database_url.startswith("postgres"):
+        env["REDIS_URL"] = REDIS_URL
     return env
+
+
+@contextmanager
+def redis_queue(env: dict[str, str]) -> Iterator[None]:
+    """Deletes the run's queue keys (``huey.redis.NAME``, ``huey.schedule.NAME``…) when it ends."""
+    try:
+        yield
+    finally:
+        if "REDIS_URL" in env:
+            import redis
+
+            connection = redis.Redis.from_url(env["REDIS_URL"])
+            keys = list(connection.scan_iter(f"huey.*.{env['CAUNOI_HUEY_NAME']}*"))
+            if keys:
+                connection.delete(*keys)
 
 
 def prepare(env: dict[str, str]) -> None:
@@ -395,6 +420,13 @@ class Result:
 def bench_database(label: str, database_url: str, tmp: Path, sqlite_path: Path | None = None) -> Result:
     started = time.monotonic()
     env = server_env(database_url, tmp)
+    with redis_queue(env):
+        return _bench_database(label, env, database_url, tmp, sqlite_path, started)
+
+
+def _bench_database(
+    label: str, env: dict[str, str], database_url: str, tmp: Path, sqlite_path: Path | None, started: float
+) -> Result:
     prepare(env)
     events = Events()
     baseline_sent = repeats_sent = duplicates_acknowledged = non_200 = 0
@@ -494,10 +526,10 @@ def main() -> None:
         try:
             if database == "sqlite":
                 path = tmp / "ingest.sqlite3"
-                results.append(bench_database("SQLite (WAL)", f"sqlite:///{path}", tmp, path))
+                results.append(bench_database("SQLite (WAL), SQLite queue", f"sqlite:///{path}", tmp, path))
             elif database == "postgresql":
                 with postgres_database(POSTGRES_URL) as url:
-                    results.append(bench_database("PostgreSQL", url, tmp))
+                    results.append(bench_database("PostgreSQL, Redis queue", url, tmp))
             else:
                 raise SystemExit(f"unknown database {database!r}: sqlite or postgresql")
         finally:
