@@ -255,12 +255,14 @@ def prepare_here() -> None:
 
 
 @contextmanager
-def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+def gunicorn(
+    env: dict[str, str], tmp: Path, workers: int = 2
+) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
     port = free_port()
     argv = [
         str(Path(sys.executable).with_name("gunicorn")),
         "caunoi.wsgi:application",
-        "--workers=2",
+        f"--workers={workers}",
         "--worker-class=sync",
         f"--bind=127.0.0.1:{port}",
         "--no-control-socket",
@@ -282,7 +284,7 @@ def gunicorn(env: dict[str, str], tmp: Path) -> Iterator[tuple[str, subprocess.P
                     log_tail = (tmp / "server.log").read_text()[-2000:]
                     raise SystemExit(f"gunicorn did not start:\n{log_tail}") from None
                 time.sleep(0.1)
-        while len(worker_pids(process.pid)) < 2 and time.monotonic() < deadline:
+        while len(worker_pids(process.pid)) < workers and time.monotonic() < deadline:
             time.sleep(0.1)
         yield url, process
     finally:

@@ -61,6 +61,7 @@ from caunoi.channels.zalo.zns import ZnsClient, ZnsTemplate
 from caunoi.citizens.models import Citizen, ConsentPurpose, ConsentSource
 from caunoi.citizens.services import citizen_create, citizen_touch, consent_grant, consent_withdraw
 from caunoi.core.crypto import decrypt, encrypt
+from caunoi.core.db import insert_once
 from caunoi.core.errors import ApplicationError, InvalidState, RateLimited, ValidationFailed
 from caunoi.core.phone import normalize_vn_phone
 from caunoi.core.queue import enqueue_on_commit
@@ -173,58 +174,26 @@ def _webhook_store(
 
     ``None`` when the provider sent an event we already hold: the caller acknowledges it all the same.
     The event row is the only write the acknowledgement waits for, and nothing is read first: the
-    worker links the OA's account. It is one ``INSERT … ON CONFLICT DO NOTHING RETURNING id``, so a
-    retry is told apart without an error, a savepoint or a second query, and outside a transaction
-    the statement commits by itself (on SQLite the write lock is held for that statement only). It is
-    written out rather than left to the ORM because it is the hottest write there is: the ORM's
-    ``create`` plus the duplicate check cost twice the CPU of this statement per webhook.
+    worker links the OA's account. It is one statement (``insert_once``), so a retry is told apart
+    without an error or a second query, and outside a transaction it commits by itself (on SQLite the
+    write lock is held for that statement only).
     """
-    now = timezone.now()
     row = WebhookEvent(
         channel=event.channel,
         oa_id=without_nul(oa_id[:32]),
         dedupe_key=without_nul(event.external_event_id[:128]),
         event_name=without_nul(event_name[:64]),
         payload=without_nul(payload),
-        received_at=now,
     )
-    connection = transaction.get_connection()
-    values = [
-        WebhookEvent._meta.get_field(name).get_db_prep_save(getattr(row, name), connection)
-        for name in _WEBHOOK_INSERT_FIELDS
-    ]
-    with connection.cursor() as cursor:
-        cursor.execute(_WEBHOOK_INSERT_ONCE, values)
-        inserted = cursor.fetchone()
-    if inserted is None:
+    fields = ("channel", "oa_id", "dedupe_key", "event_name", "payload", "received_at", "attempts", "error")
+    if not insert_once(row, fields=fields, unique=("channel", "dedupe_key")):
         return None  # a retry of an event we already hold: acknowledge, do nothing twice
-    row.pk = inserted[0]
-    row._state.adding = False
-    row._state.db = connection.alias
     from caunoi.channels.tasks import webhook_event_process_task
 
     # At once when the row is already committed; the stored event is itself the record that
     # webhook_events_requeue sweeps, so no PendingTask row is needed on this hot path.
     enqueue_on_commit(webhook_event_process_task, row.pk, recovered_by_sweep=True)
     return row
-
-
-_WEBHOOK_INSERT_ONCE = (
-    "INSERT INTO channels_webhookevent"
-    " (channel, oa_id, dedupe_key, event_name, payload, received_at, attempts, error)"
-    " VALUES (%s, %s, %s, %s, %s, %s, %s, %s)"
-    " ON CONFLICT (channel, dedupe_key) DO NOTHING RETURNING id"
-)
-_WEBHOOK_INSERT_FIELDS = (
-    "channel",
-    "oa_id",
-    "dedupe_key",
-    "event_name",
-    "payload",
-    "received_at",
-    "attempts",
-    "error",
-)
 
 
 def webhook_event_process(*, stored: WebhookEvent) -> None:
@@ -350,19 +319,30 @@ def _identity(account: ZaloAccount, event: InboundEvent) -> ChannelIdentity:
 
 
 def _store_message(event: InboundEvent, identity: ChannelIdentity) -> None:
-    _message, created = InboundMessage.objects.get_or_create(
+    """The citizen's message, kept once however often its event is applied (one statement: this runs
+    for every message a burst brings)."""
+    message = InboundMessage(
+        citizen=identity.citizen,
+        identity=identity,
         channel=event.channel,
         provider_message_id=event.provider_message_id or event.external_event_id[:64],
-        defaults={
-            "citizen": identity.citizen,
-            "identity": identity,
-            "message_type": event.message_type[:24],
-            "text": nfc(event.text),
-            "attachments": list(event.attachments),
-            "occurred_at": event.occurred_at or timezone.now(),
-        },
+        message_type=event.message_type[:24],
+        text=nfc(event.text),
+        attachments=list(event.attachments),
+        occurred_at=event.occurred_at or timezone.now(),
     )
-    if created:
+    fields = (
+        "citizen",
+        "identity",
+        "channel",
+        "provider_message_id",
+        "message_type",
+        "text",
+        "attachments",
+        "occurred_at",
+        "received_at",
+    )
+    if insert_once(message, fields=fields, unique=("channel", "provider_message_id")):
         citizen_touch(citizen=identity.citizen)
 
 
