@@ -30,7 +30,7 @@ def insert_once(row: models.Model, *, fields: Sequence[str], unique: Sequence[st
     sql = (
         f"INSERT INTO {quote(meta.db_table)} ({', '.join(columns)}) "  # noqa: S608  (names from the model)
         f"VALUES ({', '.join(['%s'] * len(values))}) "
-        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"  # type: ignore[union-attr]
+        f"ON CONFLICT ({conflict}) DO NOTHING RETURNING {quote(meta.pk.column)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
