@@ -72,7 +72,7 @@ MAX_IN_FLIGHT = int(os.environ.get("BENCH_SOS_IN_FLIGHT", "256"))
 WEB_WORKERS = int(os.environ.get("BENCH_SOS_WEB_WORKERS", "2"))
 WORKER_THREADS = int(os.environ.get("BENCH_SOS_WORKER_THREADS", "2"))
 # On one machine the web server must win the CPU: Zalo waits for its 200, while the worker's backlog
-# can wait (docs/capacity.md: run the worker at a lower priority, systemd's Nice=10).
+# can wait (docs/operations.md: CPUWeight=20 in the worker's systemd unit).
 WORKER_NICE = int(os.environ.get("BENCH_SOS_WORKER_NICE", "10"))
 POSTGRES_URL = os.environ.get("BENCH_SOS_POSTGRES", "postgres://postgres@127.0.0.1:5432/caunoi_bench_sos")
 TARGET_P99_S = 5.0
