@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -206,7 +206,6 @@ def dashboard(*, viewer: Viewer, today: dt.date, days: int = 7, heat_rows: int =
                 _finish(previous, people_topic_before.get((topic.pk,), 0), k),
             )
         )
-    rows.sort(key=lambda r: (r.current.suppressed, -r.current.messages, r.topic.order))
 
     daily_counts = {day: row["n"] for day, row in daily_rows.items()}
     daily: list[tuple[dt.date, int | None]] = []
@@ -224,7 +223,7 @@ def dashboard(*, viewer: Viewer, today: dt.date, days: int = 7, heat_rows: int =
             cell.add(row)
             heat[(unit_id, topic_id)] = _finish(cell, people_cell.get((unit_id, topic_id), 0), k)
 
-    return Dashboard(
+    board = Dashboard(
         days=days,
         start=start,
         end=today,
@@ -238,6 +237,97 @@ def dashboard(*, viewer: Viewer, today: dt.date, days: int = 7, heat_rows: int =
         spikes=list(spike_list(viewer=viewer)[:10]),
         emerging=list(emerging_list(viewer=viewer)[:5]),
     )
+    _protect_sums(
+        board,
+        raw_total=total.messages,
+        raw_previous_total=previous_total.messages,
+        current_by=current_by,
+        previous_by=previous_by,
+        daily_counts=daily_counts,
+        small_cells={key for key in current_by if people_cell.get(key, 0) < k},
+    )
+    rows.sort(key=lambda r: (r.current.suppressed, -r.current.messages, r.topic.order))
+    return board
+
+
+def _protect_sums(
+    board: Dashboard,
+    *,
+    raw_total: int,
+    raw_previous_total: int,
+    current_by: Mapping[tuple[int, int], Mapping[str, Any]],
+    previous_by: Mapping[int, Mapping[str, Any]],
+    daily_counts: Mapping[dt.date, int],
+    small_cells: set[tuple[int, int]],
+) -> None:
+    """Complementary suppression over the board's sums (``opinion.suppression``): a figure hidden by
+    the small-cell rule must not come back as a total minus the figures shown beside it.
+
+    The sums: the period's total over every topic (inactive ones count, unshown) and over the days;
+    the previous total over the topic rows; each topic over its communes (those below the heat map's
+    rows are unpublished, so unknown to the reader).
+    """
+    from caunoi.opinion.suppression import Figure, Sum, protect
+
+    on_hide: dict[int, Callable[[], None]] = {}
+
+    def shown(value: int, hidden: bool, hide: Callable[[], None]) -> Figure:
+        """A published figure; when the small-cell rule hid it, it is one that must stay unknown."""
+        made = Figure(value=value, hidden=hidden, small=hidden)
+        on_hide[id(made)] = hide
+        return made
+
+    def hide_row(row: TopicRow, period: str) -> Callable[[], None]:
+        return lambda: setattr(row, period, Cell())
+
+    def hide_day(index: int, day: dt.date) -> Callable[[], None]:
+        return lambda: board.daily.__setitem__(index, (day, None))
+
+    def hide_cell(key: tuple[int, int]) -> Callable[[], None]:
+        return lambda: board.heat.__setitem__(key, Cell())
+
+    total = shown(raw_total, board.total.suppressed, lambda: setattr(board, "total", Cell()))
+    previous = shown(
+        raw_previous_total, board.previous_total.suppressed, lambda: setattr(board, "previous_total", Cell())
+    )
+    by_topic: dict[int, int] = defaultdict(int)
+    for (_unit_id, topic_id), row in current_by.items():
+        by_topic[topic_id] += row["messages"] or 0
+    rows = {row.topic.pk: row for row in board.topics}
+    topic_figures = {
+        pk: shown(by_topic.get(pk, 0), row.current.suppressed, hide_row(row, "current"))
+        for pk, row in rows.items()
+    }
+    unshown_topics = [Figure(value=n, hidden=True) for pk, n in by_topic.items() if pk not in rows]
+    previous_figures = [
+        shown(
+            previous_by.get(pk, {}).get("messages") or 0, row.previous.suppressed, hide_row(row, "previous")
+        )
+        for pk, row in rows.items()
+    ]
+    days = [
+        shown(daily_counts.get(day, 0), value is None, hide_day(index, day))
+        for index, (day, value) in enumerate(board.daily)
+    ]
+    sums = [
+        Sum(total, [*topic_figures.values(), *unshown_topics]),
+        Sum(previous, previous_figures),
+        Sum(total, days),
+    ]
+    communes: dict[int, list[Figure]] = defaultdict(list)
+    for key, row in current_by.items():
+        cell = board.heat.get(key)
+        value = row["messages"] or 0
+        communes[key[1]].append(
+            Figure(value=value, hidden=True, small=key in small_cells)
+            if cell is None
+            else shown(value, cell.suppressed, hide_cell(key))
+        )
+    sums += [Sum(topic_figures[pk], parts) for pk, parts in communes.items() if pk in topic_figures]
+
+    for figure in protect(sums):
+        if id(figure) in on_hide:
+            on_hide[id(figure)]()
 
 
 def spike_list(*, viewer: Viewer, open_only: bool = True) -> QuerySet[SpikeAlert]:

@@ -3,6 +3,8 @@ only for staff who may read them, and no per-citizen endpoint in the API."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from django.db import models
 from django.test import Client
@@ -66,9 +68,10 @@ def test_cells_with_fewer_than_k_people_are_suppressed(personas: Personas) -> No
     assert not rows["utilities"].current.suppressed and rows["utilities"].current.messages == 7
     assert rows["education"].current.suppressed and rows["education"].current.messages == 0
     utilities = rows["utilities"].topic.pk
-    assert board.heat[(commune.pk, utilities)].messages == 5
     assert board.heat[(sibling.pk, utilities)].suppressed
     assert board.heat[(sibling.pk, utilities)].messages == 0  # nothing of a hidden cell is kept
+    # Complementary suppression: shown, the commune's 5 would give away the sibling's 7 - 5 = 2.
+    assert board.heat[(commune.pk, utilities)].suppressed
     assert not board.total.suppressed and board.total.messages == 13
 
 
@@ -102,3 +105,21 @@ def test_the_sibling_commune_sees_none_of_our_counts(personas: Personas, client:
     counts = client.get("/api/v1/opinion/counts").json()
     utilities = next(c for c in counts["topics"] if c["topic"] == "utilities")
     assert utilities["messages"] == 6 and utilities["suppressed"] is False
+
+
+def test_a_quiet_day_does_not_come_back_as_the_total_minus_the_other_days(personas: Personas) -> None:
+    commune = personas.units["commune"]
+    today = timezone.localdate()
+    for person in citizens(commune, 6):
+        write(person, "Mất điện cả ngày hôm nay, khổ quá", day=today)
+        write(person, "Đường vào thôn lầy lội quá", day=today - dt.timedelta(days=1))
+    for person in citizens(commune, 2):
+        write(person, "Mất điện cả ngày hôm nay, khổ quá", day=today - dt.timedelta(days=2))
+    analyse_all()
+
+    board = dashboard(viewer=viewer_for_user(personas.province_admin), today=today)
+
+    hidden_days = [day for day, n in board.daily if n is None]
+    assert today - dt.timedelta(days=2) in hidden_days  # two people: suppressed
+    assert len(hidden_days) == 2  # and a second day with it, or 14 - 6 - 6 would give the 2 away
+    assert not board.total.suppressed and board.total.messages == 14
