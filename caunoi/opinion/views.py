@@ -29,6 +29,7 @@ from caunoi.opinion.forms import (
     SurveyForm,
 )
 from caunoi.opinion.models import Correction, EmergingTopic, OpinionState, SpikeAlert
+from caunoi.practices.selectors import practices_for_topics
 from caunoi.reports.pdf import pdf_response
 from caunoi.reports.xlsx import XLSX
 
@@ -166,9 +167,12 @@ def retrain(request: HttpRequest) -> HttpResponse:
 @capability_required(Capability.VIEW_OPINION)
 def emerging_list(request: HttpRequest) -> HttpResponse:
     viewer = viewer_of(request)
+    emerging = list(selectors.emerging_list(viewer=viewer)[:20])
+    # The recognised models that addressed each topic, found for the whole page at once.
+    models = practices_for_topics([("", e.keywords) for e in emerging], viewer=viewer, limit=3)
     items = [
-        (e, selectors.representatives(viewer=viewer, emerging=e))
-        for e in selectors.emerging_list(viewer=viewer)[:20]
+        (e, selectors.representatives(viewer=viewer, emerging=e), similar)
+        for e, similar in zip(emerging, models, strict=True)
     ]
     return render(
         request,

@@ -393,20 +393,13 @@ class Similar:
 
 
 def practices_similar(
-    *,
-    viewer: Viewer | None,
-    text: str,
-    exclude: Sequence[int] = (),
-    limit: int = 5,
-    min_score: float | None = None,
+    *, viewer: Viewer | None, text: str, exclude: Sequence[int] = (), limit: int = 5
 ) -> list[Similar]:
     """ "Communes with this problem used these models": recognised practices whose problem and method
     read like ``text`` (TF-IDF on character n-grams of folded text, so typing without diacritics works)."""
-    from caunoi.practices.similarity import MIN_SCORE, rank
+    from caunoi.practices.similarity import rank
 
-    ranked = rank(
-        text, limit=limit * 4 + len(exclude), min_score=MIN_SCORE if min_score is None else min_score
-    )
+    ranked = rank(text, limit=limit * 4 + len(exclude))
     if not ranked:
         return []
     ids = [pk for pk, _score in ranked if pk not in set(exclude)]
@@ -427,9 +420,28 @@ def practices_for_topic(
     limited to what that viewer may read (their province's recognised models). Nobody asked, so only
     close matches are offered (``SUGGEST_MIN_SCORE``).
     """
-    from caunoi.practices.similarity import SUGGEST_MIN_SCORE
+    return practices_for_topics([(text, keywords)], viewer=viewer, limit=limit)[0]
 
-    query = " ".join([text, *keywords]).strip()
-    if not query:
-        return []
-    return practices_similar(viewer=viewer, text=query, limit=limit, min_score=SUGGEST_MIN_SCORE)
+
+def practices_for_topics(
+    topics: Sequence[tuple[str, Sequence[str]]], *, viewer: Viewer | None = None, limit: int = 5
+) -> list[list[Similar]]:
+    """``practices_for_topic`` for a page of topics, each a (text, keywords) pair: one look at the
+    index and one query for all of them, however many topics the page lists."""
+    from caunoi.practices.similarity import SUGGEST_MIN_SCORE, rank_many
+
+    if viewer is not None and not viewer.can(Capability.VIEW_PRACTICES):
+        return [[] for _ in topics]
+    ranked = rank_many(
+        [" ".join([text, *keywords]).strip() for text, keywords in topics],
+        limit=limit * 4,
+        min_score=SUGGEST_MIN_SCORE,
+    )
+    ids = {pk for found in ranked for pk, _score in found}
+    qs = Practice.objects.recognised().filter(pk__in=ids).select_related("unit")
+    if viewer is not None:
+        qs = qs.filter(readable_q(viewer))
+    practices = {p.pk: p for p in qs} if ids else {}
+    return [
+        [Similar(practices[pk], score) for pk, score in found if pk in practices][:limit] for found in ranked
+    ]

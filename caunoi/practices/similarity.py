@@ -13,6 +13,7 @@ recognised model shows up in suggestions a few seconds late rather than a page t
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,13 +112,23 @@ def _index() -> _Index | None:
 
 def rank(text: str, *, limit: int = 20, min_score: float = MIN_SCORE) -> list[tuple[int, float]]:
     """Recognised practice ids by cosine similarity to ``text``, best first, weak matches dropped."""
-    query = fold(text)
-    if len(query) < 3:
-        return []
-    index = _index()
+    return rank_many([text], limit=limit, min_score=min_score)[0]
+
+
+def rank_many(
+    texts: Sequence[str], *, limit: int = 20, min_score: float = MIN_SCORE
+) -> list[list[tuple[int, float]]]:
+    """``rank`` for several texts against one look at the index (a page listing many topics)."""
+    queries = [fold(text) for text in texts]
+    found: list[list[tuple[int, float]]] = [[] for _ in queries]
+    asked = [i for i, query in enumerate(queries) if len(query) >= 3]
+    index = _index() if asked else None
     if index is None:
-        return []
+        return found
     # TF-IDF rows are L2-normalised, so the dot product is the cosine.
-    scores = (index.matrix @ index.vectorizer.transform([query]).T).toarray().ravel()
-    order = scores.argsort()[::-1][:limit]
-    return [(index.ids[i], float(scores[i])) for i in order if scores[i] >= min_score]
+    scores = (index.matrix @ index.vectorizer.transform([queries[i] for i in asked]).T).toarray()
+    for column, i in enumerate(asked):
+        row = scores[:, column]
+        order = row.argsort()[::-1][:limit]
+        found[i] = [(index.ids[j], float(row[j])) for j in order if row[j] >= min_score]
+    return found

@@ -164,3 +164,20 @@ def test_opinion_and_petition_pages_link_to_models_that_addressed_the_problem(cl
     unrelated = EmergingTopic.objects.create(keywords=["gia xang", "tang"], size=9)
     unrelated.units.set([commune])
     assert link not in client.get(f"/opinion/respond/emerging/{unrelated.pk}/").content.decode()
+
+
+def test_links_for_a_page_of_topics_cost_one_look_at_the_index_and_one_query(
+    personas, django_assert_num_queries
+):
+    from caunoi.accounts.selectors import viewer_for_user
+
+    waste, _ = recognised_practice(personas, **WASTE)
+    flood, _ = recognised_practice(personas, **FLOOD)
+    practices_for_topic(keywords=["warm the index"])  # the first build reads the registry
+    topics = [("", ["rac thai", "nhua"]), ("", ["ngap lut", "so tan"]), ("", ["gia xang"])] * 5
+    viewer = viewer_for_user(personas.sibling_officer)
+
+    with django_assert_num_queries(2):  # the registry's fingerprint, then the models found
+        found = selectors.practices_for_topics(topics, viewer=viewer)
+
+    assert [[s.practice for s in links] for links in found[:3]] == [[waste], [flood], []]

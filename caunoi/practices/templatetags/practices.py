@@ -5,6 +5,8 @@ recognised models that addressed the same problem, in one line of their template
     {% practices_for_topic topic.label keywords=topic.keywords %}
 
 Scoped to the signed-in viewer (their province's recognised models); renders nothing when none fits.
+A page listing many topics computes their links at once (``practices_for_topics``) and includes
+``practices/_for_topic.html`` with each list instead.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from typing import Any
 
 from django import template
 
-from caunoi.core.permissions import Capability, viewer_of
+from caunoi.core.permissions import viewer_of
 from caunoi.practices.selectors import practices_for_topic as find
 
 register = template.Library()
@@ -24,8 +26,5 @@ register = template.Library()
 def practices_for_topic(
     context: dict[str, Any], text: str = "", keywords: Sequence[str] | str = (), limit: int = 3
 ) -> dict[str, Any]:
-    viewer = viewer_of(context.get("request"))
-    if not viewer.can(Capability.VIEW_PRACTICES):
-        return {"similar": []}
     words = [keywords] if isinstance(keywords, str) else list(keywords)
-    return {"similar": find(text=text, keywords=words, viewer=viewer, limit=limit)}
+    return {"similar": find(text=text, keywords=words, viewer=viewer_of(context.get("request")), limit=limit)}
