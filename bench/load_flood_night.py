@@ -39,10 +39,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from webhook_ingest import postgres_database  # noqa: E402  (bench/ is on sys.path as this script's folder)
 
 RATES = [int(r) for r in os.environ.get("BENCH_LOAD_RATES", "5,10,20,40,60,80,110,150").split(",")]
 STEP_SECONDS = float(os.environ.get("BENCH_LOAD_STEP_SECONDS", "12"))
@@ -352,22 +353,6 @@ def wait_http(url: str, what: str, proc: subprocess.Popen[bytes], log: Path, tim
                     f"{what} did not start:\n{log.read_text(errors='replace')[-2000:]}"
                 ) from None
             time.sleep(0.2)
-
-
-@contextmanager
-def postgres_database(url: str) -> Iterator[str]:
-    import psycopg
-
-    name = urlsplit(url).path.lstrip("/")
-    admin_url = urlunsplit(urlsplit(url)._replace(path="/postgres"))
-    with psycopg.connect(admin_url, autocommit=True) as admin:
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield url
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @contextmanager
