@@ -457,7 +457,8 @@ def test_getlist_enforces_count_and_offset_and_pages_every_follower_once(client,
 
 
 def test_getlist_filters_by_tag_and_last_interaction(client, token):
-    recent = add_follower(client, hours_ago=1)
+    # Interacting just now: an hour ago is "yesterday" between midnight and 1 a.m. in Vietnam.
+    recent = add_follower(client, hours_ago=0)
     client.post(
         "/v2.0/oa/tag/tagfollower",
         json={"user_id": int(recent), "tag_name": "xa-00694"},
